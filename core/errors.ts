@@ -1,0 +1,611 @@
+/**
+ * The whole error tree. Every node is a class (so `instanceof` works for
+ * Promise callers) and a tagged error (so `Effect.catchTag` works for Effect
+ * callers); the same instance travels through both faces.
+ *
+ * ```
+ * SwitchyardError                    every error Switchyard raises (extends Error)
+ * ├── TransportError                 a transport could not produce a response
+ * │   ├── TimeoutError
+ * │   │   ├── ConnectTimeout         never sent: safe to retry, whatever the method
+ * │   │   ├── ReadTimeout
+ * │   │   ├── WriteTimeout
+ * │   │   └── PoolTimeout            never sent: safe to retry
+ * │   ├── NetworkError
+ * │   │   ├── ConnectError           never sent: safe to retry, whatever the method
+ * │   │   ├── ReadError
+ * │   │   └── WriteError
+ * │   ├── ProtocolError
+ * │   │   ├── LocalProtocolError     the request itself is malformed (e.g. CR/LF in a header)
+ * │   │   └── RemoteProtocolError    the peer broke HTTP (garbage, closed before answering)
+ * │   ├── ProxyError                 the proxy refused, failed or asked for credentials
+ * │   ├── UnsupportedProtocol        no transport speaks this URL's scheme
+ * │   └── AppError                   an in-process handler threw
+ * ├── InvalidUrl                     above the transport: the URL could not be built
+ * ├── TooManyRedirects
+ * ├── HttpStatusError                raised on request by `raiseForStatus`
+ * ├── DecodingError                  a body did not decode or did not match its schema
+ * └── InvalidOptions                 a bad option, found at construction
+ * ```
+ *
+ * Every request-bound error carries the request's `method` and `url` (with
+ * credentials redacted), a `detail` and the underlying `cause`.
+ *
+ * @module
+ */
+import { Data } from "effect";
+import { redactUrl } from "./redact.ts";
+
+/** The part of a request an error needs: a `Request` satisfies it. */
+export interface RequestLike {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** The fields every request-bound error carries. */
+export interface RequestErrorFields {
+  /** The request's method, e.g. `"GET"`. */
+  readonly method: string;
+  /** The request's URL with credentials redacted. */
+  readonly url: string;
+  /** What went wrong, in words, without credentials. */
+  readonly detail: string;
+  /** The underlying error, if any (a runtime `TypeError`, a thrown value, ...). */
+  readonly cause?: unknown;
+}
+
+/** Options for building a request-bound error. */
+export interface RequestErrorOptions {
+  /** What went wrong, in words. Must not contain credentials. */
+  readonly detail?: string;
+  /** The underlying error. */
+  readonly cause?: unknown;
+}
+
+/**
+ * The root of the tree: every error Switchyard raises is one.
+ *
+ * @example
+ * ```ts
+ * import { Client, MockTransport, SwitchyardError } from "@switchyard/switchyard";
+ * const client = Client.make({ transport: MockTransport.make(() => new Response("ok")) });
+ * try {
+ *   await client.fetch("not a url");
+ * } catch (e) {
+ *   if (e instanceof SwitchyardError) console.log(e._tag, e.message);
+ * }
+ * ```
+ */
+export abstract class SwitchyardError extends Data.Error<{ readonly message: string }> {
+  /** The discriminator used by `Effect.catchTag`. */
+  abstract readonly _tag: string;
+  /** The class name, so stack traces and logs say what happened. */
+  override get name(): string {
+    return this._tag;
+  }
+}
+
+/**
+ * Base of every error that names a request.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError, RequestError } from "@switchyard/switchyard";
+ * const e = new ConnectError({ method: "GET", url: "http://x.test/" });
+ * e instanceof RequestError; // true
+ * ```
+ */
+export abstract class RequestError extends SwitchyardError implements RequestErrorFields {
+  /** The request's method. */
+  readonly method: string;
+  /** The request's URL, credentials redacted. */
+  readonly url: string;
+  /** What went wrong. */
+  readonly detail: string;
+  /** The underlying error, if any. */
+  declare readonly cause?: unknown;
+  constructor(
+    request: RequestLike,
+    options: RequestErrorOptions | undefined,
+    summary: string,
+    advice: string,
+  ) {
+    const url = redactUrl(request.url);
+    const detail = options?.detail ?? describeCause(options?.cause);
+    super({
+      message: `${summary}: ${request.method} ${url}${detail ? ` (${detail})` : ""}.${advice ? ` ${advice}` : ""}`,
+    });
+    this.method = request.method;
+    this.url = url;
+    this.detail = detail;
+    if (options?.cause !== undefined) {
+      Object.defineProperty(this, "cause", { value: options.cause, enumerable: false, writable: true });
+    }
+  }
+}
+
+/** A short description of a cause, for messages; credentials redacted. */
+const describeCause = (cause: unknown): string => {
+  if (cause === undefined) return "";
+  const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : "";
+  const text = cause instanceof Error ? `${cause.message}${inner}` : String(cause);
+  // Runtime messages may quote the URL they failed on, userinfo and all.
+  return text.replace(/([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]*@/gi, "$1[redacted]@");
+};
+
+/**
+ * Base of errors raised by a transport. Use `isTransportError` to test for the
+ * whole group, or the `TransportError` union type in an error channel.
+ *
+ * @example
+ * ```ts
+ * import { ReadError, TransportErrorBase } from "@switchyard/switchyard";
+ * new ReadError({ method: "GET", url: "http://x.test/" }) instanceof TransportErrorBase; // true
+ * ```
+ */
+export abstract class TransportErrorBase extends RequestError {}
+
+/**
+ * Base of the four timeouts.
+ *
+ * @example
+ * ```ts
+ * import { ReadTimeout, TimeoutErrorBase } from "@switchyard/switchyard";
+ * new ReadTimeout({ method: "GET", url: "http://x.test/" }) instanceof TimeoutErrorBase; // true
+ * ```
+ */
+export abstract class TimeoutErrorBase extends TransportErrorBase {}
+
+/**
+ * Base of connect, read and write failures.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError, NetworkErrorBase } from "@switchyard/switchyard";
+ * new ConnectError({ method: "GET", url: "http://x.test/" }) instanceof NetworkErrorBase; // true
+ * ```
+ */
+export abstract class NetworkErrorBase extends TransportErrorBase {}
+
+/**
+ * Base of the two protocol errors.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolErrorBase, RemoteProtocolError } from "@switchyard/switchyard";
+ * new RemoteProtocolError({ method: "GET", url: "http://x.test/" }) instanceof ProtocolErrorBase; // true
+ * ```
+ */
+export abstract class ProtocolErrorBase extends TransportErrorBase {}
+
+const NOT_SENT = "The request was never sent, so it is safe to retry.";
+const MAYBE_SENT = "The request may have reached the server; retry only if it is idempotent.";
+
+/**
+ * The connection could not be made (refused, DNS failure, socket file missing,
+ * TLS handshake refused). The request provably never left.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError } from "@switchyard/switchyard";
+ * const e = new ConnectError({ method: "GET", url: "http://x.test/" }, { detail: "connection refused" });
+ * e.message; // "Could not connect: GET http://x.test/ (connection refused). The request was never sent, ..."
+ * ```
+ */
+export class ConnectError extends NetworkErrorBase {
+  /** Tag. */
+  readonly _tag = "ConnectError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Could not connect", NOT_SENT);
+  }
+}
+
+/**
+ * The connect deadline passed before a connection existed.
+ *
+ * @example
+ * ```ts
+ * import { ConnectTimeout } from "@switchyard/switchyard";
+ * new ConnectTimeout({ method: "POST", url: "http://x.test/" }, { detail: "after 2000 ms" });
+ * ```
+ */
+export class ConnectTimeout extends TimeoutErrorBase {
+  /** Tag. */
+  readonly _tag = "ConnectTimeout" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Timed out connecting", NOT_SENT);
+  }
+}
+
+/**
+ * The response (headers or body) did not arrive in time.
+ *
+ * @example
+ * ```ts
+ * import { ReadTimeout } from "@switchyard/switchyard";
+ * new ReadTimeout({ method: "GET", url: "http://x.test/" }, { detail: "no response after 500 ms" });
+ * ```
+ */
+export class ReadTimeout extends TimeoutErrorBase {
+  /** Tag. */
+  readonly _tag = "ReadTimeout" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Timed out waiting for the response", MAYBE_SENT);
+  }
+}
+
+/**
+ * The request body could not be sent in time.
+ *
+ * @example
+ * ```ts
+ * import { WriteTimeout } from "@switchyard/switchyard";
+ * new WriteTimeout({ method: "PUT", url: "http://x.test/" });
+ * ```
+ */
+export class WriteTimeout extends TimeoutErrorBase {
+  /** Tag. */
+  readonly _tag = "WriteTimeout" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Timed out sending the request", MAYBE_SENT);
+  }
+}
+
+/**
+ * No connection slot became free in time. The request never left.
+ *
+ * @example
+ * ```ts
+ * import { PoolTimeout } from "@switchyard/switchyard";
+ * new PoolTimeout({ method: "GET", url: "http://x.test/" });
+ * ```
+ */
+export class PoolTimeout extends TimeoutErrorBase {
+  /** Tag. */
+  readonly _tag = "PoolTimeout" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Timed out waiting for a free connection", NOT_SENT);
+  }
+}
+
+/**
+ * The connection failed while the response was being received.
+ *
+ * @example
+ * ```ts
+ * import { ReadError } from "@switchyard/switchyard";
+ * new ReadError({ method: "GET", url: "http://x.test/" }, { detail: "connection reset mid-body" });
+ * ```
+ */
+export class ReadError extends NetworkErrorBase {
+  /** Tag. */
+  readonly _tag = "ReadError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Failed reading the response", MAYBE_SENT);
+  }
+}
+
+/**
+ * The connection failed while the request was being sent.
+ *
+ * @example
+ * ```ts
+ * import { WriteError } from "@switchyard/switchyard";
+ * new WriteError({ method: "POST", url: "http://x.test/" });
+ * ```
+ */
+export class WriteError extends NetworkErrorBase {
+  /** Tag. */
+  readonly _tag = "WriteError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Failed sending the request", MAYBE_SENT);
+  }
+}
+
+/**
+ * The request is malformed and was refused before it was sent (for example a
+ * header value containing CR or LF).
+ *
+ * @example
+ * ```ts
+ * import { LocalProtocolError } from "@switchyard/switchyard";
+ * new LocalProtocolError({ method: "GET", url: "http://x.test/" }, { detail: "header x-a contains CR/LF" });
+ * ```
+ */
+export class LocalProtocolError extends ProtocolErrorBase {
+  /** Tag. */
+  readonly _tag = "LocalProtocolError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "Refused to send a malformed request", "Fix the request; it was not sent.");
+  }
+}
+
+/**
+ * The peer broke the HTTP protocol: garbage instead of a status line, or the
+ * connection closed before any response.
+ *
+ * @example
+ * ```ts
+ * import { RemoteProtocolError } from "@switchyard/switchyard";
+ * new RemoteProtocolError({ method: "GET", url: "http://x.test/" }, { detail: "server closed the connection" });
+ * ```
+ */
+export class RemoteProtocolError extends ProtocolErrorBase {
+  /** Tag. */
+  readonly _tag = "RemoteProtocolError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "The server broke the HTTP protocol", MAYBE_SENT);
+  }
+}
+
+/**
+ * The proxy could not be reached, refused the tunnel, or asked for credentials.
+ *
+ * @example
+ * ```ts
+ * import { ProxyError } from "@switchyard/switchyard";
+ * new ProxyError({ method: "GET", url: "https://x.test/" }, { detail: "407 Proxy Authentication Required" });
+ * ```
+ */
+export class ProxyError extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "ProxyError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(request, options, "The proxy failed", "Check the proxy URL and its credentials.");
+  }
+}
+
+/**
+ * No transport speaks the URL's scheme (for example `ftp://`), or the scheme
+ * is not mounted.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedProtocol } from "@switchyard/switchyard";
+ * new UnsupportedProtocol({ method: "GET", url: "ftp://x.test/" });
+ * ```
+ */
+export class UnsupportedProtocol extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "UnsupportedProtocol" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "Unsupported protocol",
+      "Use an http:// or https:// URL, or mount a transport for this scheme.",
+    );
+  }
+}
+
+/**
+ * An in-process handler threw (or rejected) instead of returning a Response.
+ * The thrown value is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { AppError } from "@switchyard/switchyard";
+ * new AppError({ method: "GET", url: "http://app.test/" }, { cause: new Error("boom") });
+ * ```
+ */
+export class AppError extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "AppError" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "The in-process app threw",
+      "See `cause`; pass `raiseAppExceptions: false` to get a 500 response instead.",
+    );
+  }
+}
+
+/**
+ * The URL could not be built: not absolute and no `baseUrl`, or not a URL at all.
+ *
+ * @example
+ * ```ts
+ * import { InvalidUrl } from "@switchyard/switchyard";
+ * new InvalidUrl({ method: "GET", url: "/users" }, { detail: "relative URL and no baseUrl" });
+ * ```
+ */
+export class InvalidUrl extends RequestError {
+  /** Tag. */
+  readonly _tag = "InvalidUrl" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "Invalid URL",
+      "Pass an absolute http(s) URL, or a path together with the client's `baseUrl`.",
+    );
+  }
+}
+
+/**
+ * More redirects than `maxRedirects` were followed.
+ *
+ * @example
+ * ```ts
+ * import { TooManyRedirects } from "@switchyard/switchyard";
+ * new TooManyRedirects({ method: "GET", url: "http://x.test/loop" }, { detail: "more than 20 redirects" });
+ * ```
+ */
+export class TooManyRedirects extends RequestError {
+  /** Tag. */
+  readonly _tag = "TooManyRedirects" as const;
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "Too many redirects",
+      'Raise `maxRedirects`, or pass `redirect: "manual"` to see the redirect responses.',
+    );
+  }
+}
+
+/**
+ * A response had an error status (4xx or 5xx) and the caller asked for that
+ * to fail (`raiseForStatus`). The response is attached, unread.
+ *
+ * @example
+ * ```ts
+ * import { HttpStatusError } from "@switchyard/switchyard";
+ * const response = new Response("gone", { status: 404 });
+ * const e = new HttpStatusError({ method: "GET", url: "http://x.test/" }, response);
+ * e.status; // 404
+ * await e.response.body?.cancel();
+ * ```
+ */
+export class HttpStatusError extends RequestError {
+  /** Tag. */
+  readonly _tag = "HttpStatusError" as const;
+  /** The status code. */
+  readonly status: number;
+  /** The response, body unread (non-enumerable, so logs stay small). */
+  declare readonly response: Response;
+  constructor(request: RequestLike, response: Response) {
+    const kind = response.status >= 500 ? "Server error" : "Client error";
+    super(
+      request,
+      { detail: `${response.status} ${response.statusText}`.trim() },
+      `${kind} status`,
+      "The response is on `error.response`.",
+    );
+    this.status = response.status;
+    Object.defineProperty(this, "response", { value: response, enumerable: false });
+  }
+}
+
+/** One problem found while decoding a body. */
+export interface DecodingIssue {
+  /** Where in the body, as a path of keys. */
+  readonly path: ReadonlyArray<PropertyKey>;
+  /** What was wrong. */
+  readonly message: string;
+}
+
+/**
+ * A body could not be parsed, or did not match the schema it was decoded with.
+ * `issues` lists what was wrong and where.
+ *
+ * @example
+ * ```ts
+ * import { DecodingError } from "@switchyard/switchyard";
+ * const e = new DecodingError({ method: "GET", url: "http://x.test/" }, [{ path: ["id"], message: "expected number" }]);
+ * e.issues.length; // 1
+ * ```
+ */
+export class DecodingError extends RequestError {
+  /** Tag. */
+  readonly _tag = "DecodingError" as const;
+  /** What was wrong, and where. */
+  readonly issues: ReadonlyArray<DecodingIssue>;
+  constructor(request: RequestLike, issues: ReadonlyArray<DecodingIssue>, cause?: unknown) {
+    super(
+      request,
+      {
+        cause,
+        detail: issues.map((i) => (i.path.length ? `at ${i.path.map(String).join(".")}: ${i.message}` : i.message))
+          .join("; "),
+      },
+      "Could not decode the response body",
+      "Check the schema against what the server sends.",
+    );
+    this.issues = issues;
+  }
+}
+
+/** The fields of an `InvalidOptions`. */
+export interface InvalidOptionsFields {
+  /** The option's name or path, e.g. `"timeout.connect"` or `"mounts[\"http\"]"`. */
+  readonly option: string;
+  /** What was given, in words (credentials redacted). */
+  readonly received: string;
+  /** What is allowed instead. */
+  readonly expected: string;
+  /** The runtime, when the option is not supported on it. */
+  readonly runtime?: string;
+}
+
+/**
+ * A bad option, found at construction: says which option, what was given and
+ * what is allowed; for an option the runtime cannot honour, which runtime.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOptions } from "@switchyard/switchyard";
+ * const e = new InvalidOptions({ option: "timeout", received: "-1", expected: "a positive number of milliseconds" });
+ * e.message; // "Invalid option `timeout`: got -1; expected a positive number of milliseconds."
+ * ```
+ */
+export class InvalidOptions extends SwitchyardError implements InvalidOptionsFields {
+  /** Tag. */
+  readonly _tag = "InvalidOptions" as const;
+  /** The option. */
+  readonly option: string;
+  /** What was given. */
+  readonly received: string;
+  /** What is allowed. */
+  readonly expected: string;
+  /** The runtime that cannot honour the option, if that is the problem. */
+  readonly runtime?: string;
+  constructor(fields: InvalidOptionsFields) {
+    super({
+      message: fields.runtime
+        ? `Option \`${fields.option}\` is not supported on ${fields.runtime}: got ${fields.received}; ${fields.expected}.`
+        : `Invalid option \`${fields.option}\`: got ${fields.received}; expected ${fields.expected}.`,
+    });
+    this.option = fields.option;
+    this.received = fields.received;
+    this.expected = fields.expected;
+    if (fields.runtime !== undefined) this.runtime = fields.runtime;
+  }
+}
+
+/** Any of the four timeouts. */
+export type TimeoutError = ConnectTimeout | ReadTimeout | WriteTimeout | PoolTimeout;
+/** Any connect, read or write failure. */
+export type NetworkError = ConnectError | ReadError | WriteError;
+/** Either protocol error. */
+export type ProtocolError = LocalProtocolError | RemoteProtocolError;
+/** Anything a transport may fail with. */
+export type TransportError = TimeoutError | NetworkError | ProtocolError | ProxyError | UnsupportedProtocol | AppError;
+/** Anything a client request may fail with. */
+export type ClientError = TransportError | InvalidUrl | TooManyRedirects;
+
+/**
+ * Whether `u` is any transport error.
+ *
+ * @example
+ * ```ts
+ * import { isTransportError, ReadError } from "@switchyard/switchyard";
+ * isTransportError(new ReadError({ method: "GET", url: "http://x.test/" })); // true
+ * ```
+ */
+export const isTransportError = (u: unknown): u is TransportError => u instanceof TransportErrorBase;
+
+/**
+ * Whether `u` is one of the four timeouts.
+ *
+ * @example
+ * ```ts
+ * import { isTimeoutError, ReadTimeout } from "@switchyard/switchyard";
+ * isTimeoutError(new ReadTimeout({ method: "GET", url: "http://x.test/" })); // true
+ * ```
+ */
+export const isTimeoutError = (u: unknown): u is TimeoutError => u instanceof TimeoutErrorBase;
+
+/**
+ * Whether `u` proves the request never left, which makes a retry safe for any
+ * method: `ConnectError`, `ConnectTimeout` or `PoolTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError, isNotSent } from "@switchyard/switchyard";
+ * isNotSent(new ConnectError({ method: "POST", url: "http://x.test/" })); // true
+ * ```
+ */
+export const isNotSent = (u: unknown): u is ConnectError | ConnectTimeout | PoolTimeout =>
+  u instanceof ConnectError || u instanceof ConnectTimeout || u instanceof PoolTimeout;

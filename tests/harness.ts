@@ -1,0 +1,41 @@
+/**
+ * One test API for `deno test` and `bun test`:
+ *  - under Deno: `Deno.test` with the op and resource sanitizers ON (a leak fails the test);
+ *  - under Bun: `node:test`, which Bun backs with bun:test.
+ * (`node:test` under Deno would skip the sanitizers: reference/RUNTIMES.md §3.)
+ */
+import { test as nodeTest } from "node:test";
+
+export type TestFn = () => void | Promise<void>;
+
+interface DenoTest {
+  test(def: { name: string; fn: TestFn; sanitizeOps: boolean; sanitizeResources: boolean; ignore?: boolean }): void;
+}
+const deno = (globalThis as unknown as { Deno?: DenoTest }).Deno;
+const isBun = "Bun" in globalThis;
+
+/** Registers a test on whichever runner is running. */
+export const test = (name: string, fn: TestFn): void => {
+  if (deno && !isBun) deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true });
+  else nodeTest(name, fn);
+};
+
+/**
+ * Why a test does not run on one runtime. Every skip names a reason from this
+ * list, so a skipped test is a documented fact, not a silent gap.
+ */
+export type SkipReason =
+  | "runtime-lacks-feature" // the runtime has no API for it; the library refuses with a typed error, tested elsewhere
+  | "peer-not-installed"; // a Debian peer (tinyproxy, nghttpd, nginx) is not on this machine
+
+/** Registers a test only on `only`; on the other runtime it is reported as skipped with its reason. */
+export const testOn = (only: "deno" | "bun", reason: SkipReason, name: string, fn: TestFn): void => {
+  const here = isBun ? "bun" : "deno";
+  if (here === only) test(name, fn);
+  else if (deno && !isBun) {
+    deno.test({ name: `${name} [skipped: ${reason}]`, fn, sanitizeOps: true, sanitizeResources: true, ignore: true });
+  } else nodeTest(`${name} [skipped: ${reason}]`, { skip: reason }, () => {});
+};
+
+/** The runtime the suite is running under. */
+export const runtimeName: "deno" | "bun" = isBun ? "bun" : "deno";
