@@ -38,7 +38,9 @@ import { redactUrl } from "./redact.ts";
 
 /** The part of a request an error needs: a `Request` satisfies it. */
 export interface RequestLike {
+  /** The HTTP method. */
   readonly method: string;
+  /** The absolute URL (redacted before it is stored on an error). */
   readonly url: string;
 }
 
@@ -104,6 +106,7 @@ export abstract class RequestError extends SwitchyardError implements RequestErr
   readonly detail: string;
   /** The underlying error, if any. */
   declare readonly cause?: unknown;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(
     request: RequestLike,
     options: RequestErrorOptions | undefined,
@@ -195,6 +198,7 @@ const MAYBE_SENT = "The request may have reached the server; retry only if it is
 export class ConnectError extends NetworkErrorBase {
   /** Tag. */
   readonly _tag = "ConnectError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Could not connect", NOT_SENT);
   }
@@ -212,6 +216,7 @@ export class ConnectError extends NetworkErrorBase {
 export class ConnectTimeout extends TimeoutErrorBase {
   /** Tag. */
   readonly _tag = "ConnectTimeout" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Timed out connecting", NOT_SENT);
   }
@@ -229,6 +234,7 @@ export class ConnectTimeout extends TimeoutErrorBase {
 export class ReadTimeout extends TimeoutErrorBase {
   /** Tag. */
   readonly _tag = "ReadTimeout" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Timed out waiting for the response", MAYBE_SENT);
   }
@@ -246,6 +252,7 @@ export class ReadTimeout extends TimeoutErrorBase {
 export class WriteTimeout extends TimeoutErrorBase {
   /** Tag. */
   readonly _tag = "WriteTimeout" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Timed out sending the request", MAYBE_SENT);
   }
@@ -263,6 +270,7 @@ export class WriteTimeout extends TimeoutErrorBase {
 export class PoolTimeout extends TimeoutErrorBase {
   /** Tag. */
   readonly _tag = "PoolTimeout" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Timed out waiting for a free connection", NOT_SENT);
   }
@@ -280,6 +288,7 @@ export class PoolTimeout extends TimeoutErrorBase {
 export class ReadError extends NetworkErrorBase {
   /** Tag. */
   readonly _tag = "ReadError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Failed reading the response", MAYBE_SENT);
   }
@@ -297,6 +306,7 @@ export class ReadError extends NetworkErrorBase {
 export class WriteError extends NetworkErrorBase {
   /** Tag. */
   readonly _tag = "WriteError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Failed sending the request", MAYBE_SENT);
   }
@@ -315,6 +325,7 @@ export class WriteError extends NetworkErrorBase {
 export class LocalProtocolError extends ProtocolErrorBase {
   /** Tag. */
   readonly _tag = "LocalProtocolError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "Refused to send a malformed request", "Fix the request; it was not sent.");
   }
@@ -333,6 +344,7 @@ export class LocalProtocolError extends ProtocolErrorBase {
 export class RemoteProtocolError extends ProtocolErrorBase {
   /** Tag. */
   readonly _tag = "RemoteProtocolError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "The server broke the HTTP protocol", MAYBE_SENT);
   }
@@ -350,6 +362,7 @@ export class RemoteProtocolError extends ProtocolErrorBase {
 export class ProxyError extends TransportErrorBase {
   /** Tag. */
   readonly _tag = "ProxyError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(request, options, "The proxy failed", "Check the proxy URL and its credentials.");
   }
@@ -368,6 +381,7 @@ export class ProxyError extends TransportErrorBase {
 export class UnsupportedProtocol extends TransportErrorBase {
   /** Tag. */
   readonly _tag = "UnsupportedProtocol" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(
       request,
@@ -391,6 +405,7 @@ export class UnsupportedProtocol extends TransportErrorBase {
 export class AppError extends TransportErrorBase {
   /** Tag. */
   readonly _tag = "AppError" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(
       request,
@@ -413,6 +428,7 @@ export class AppError extends TransportErrorBase {
 export class InvalidUrl extends RequestError {
   /** Tag. */
   readonly _tag = "InvalidUrl" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(
       request,
@@ -435,6 +451,7 @@ export class InvalidUrl extends RequestError {
 export class TooManyRedirects extends RequestError {
   /** Tag. */
   readonly _tag = "TooManyRedirects" as const;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, options?: RequestErrorOptions) {
     super(
       request,
@@ -465,6 +482,7 @@ export class HttpStatusError extends RequestError {
   readonly status: number;
   /** The response, body unread (non-enumerable, so logs stay small). */
   declare readonly response: Response;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, response: Response) {
     const kind = response.status >= 500 ? "Server error" : "Client error";
     super(
@@ -502,6 +520,7 @@ export class DecodingError extends RequestError {
   readonly _tag = "DecodingError" as const;
   /** What was wrong, and where. */
   readonly issues: ReadonlyArray<DecodingIssue>;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(request: RequestLike, issues: ReadonlyArray<DecodingIssue>, cause?: unknown) {
     super(
       request,
@@ -551,6 +570,7 @@ export class InvalidOptions extends SwitchyardError implements InvalidOptionsFie
   readonly expected: string;
   /** The runtime that cannot honour the option, if that is the problem. */
   readonly runtime?: string;
+  /** Builds the error; see the class docs for the arguments. */
   constructor(fields: InvalidOptionsFields) {
     super({
       message: fields.runtime

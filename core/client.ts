@@ -1,0 +1,273 @@
+/**
+ * The `Client`: turns calls into `Request`s, hands each to its transport
+ * through the plugins (and, with mounts, the router), follows redirects, and
+ * closes everything it owns. Two faces on one engine: Effect methods and a
+ * drop-in `fetch`.
+ *
+ * @module
+ */
+import { Context, Effect, Layer } from "effect";
+import { z } from "zod";
+import { type ClientError, InvalidOptions, ReadTimeout } from "./errors.ts";
+import { parseOptions } from "./options.ts";
+import { followRedirects, isRedirect } from "./redirects.ts";
+import { makeRequestBuilder, type RequestInput } from "./request.ts";
+import { rememberRequest } from "./response.ts";
+import { type Plugin, Transport } from "./transport.ts";
+import { buildRoute } from "./route.ts";
+
+/** Options of `Client.make`. */
+export interface ClientOptions {
+  /** Prefix for relative URLs; its path is kept (`http://x/api` + `/users` = `http://x/api/users`). */
+  readonly baseUrl?: string | URL;
+  /** Headers sent with every request, under the request's own. */
+  readonly headers?: HeadersInit;
+  /**
+   * Milliseconds to wait for a response's headers; then the call fails with
+   * `ReadTimeout` (the safer class: it cannot tell whether the request left).
+   * Transports have their own, finer timeouts (`HttpTransport`'s `timeout`).
+   */
+  readonly timeout?: number;
+  /** The default transport. Defaults to `HttpTransport.make()`. */
+  readonly transport?: Transport;
+  /**
+   * Transports by URL pattern (HTTPX mount keys: `"all://"`, `"https://"`,
+   * `"all://*example.com"`, `"http://localhost:8080"`, ...); most specific wins,
+   * `null` means the default transport.
+   */
+  readonly mounts?: Readonly<Record<string, Transport | null>>;
+  /** Plugins around the routed transport, the first one outermost. */
+  readonly plugins?: ReadonlyArray<Plugin>;
+  /** Follow redirects (default `true`, as `fetch`); per call, `redirect: "manual"` turns it off. */
+  readonly followRedirects?: boolean;
+  /** At most this many redirects per call (default 20, as `fetch`); more is `TooManyRedirects`. */
+  readonly maxRedirects?: number;
+  /**
+   * Route through the proxies named by `HTTP_PROXY`, `HTTPS_PROXY`,
+   * `ALL_PROXY` and `NO_PROXY` (default `true`). Applies to network
+   * transports only.
+   */
+  readonly trustEnv?: boolean;
+}
+
+/** Per-call options of the Effect methods: `RequestInit` plus `json`. */
+export interface RequestOptions extends RequestInit {
+  /** A value sent as a JSON body, with `content-type: application/json` unless set. */
+  readonly json?: unknown;
+}
+
+/**
+ * An HTTP client with two faces: Effect methods (`get`, `post`, `send`, ...)
+ * that fail with typed errors, and `fetch`, a drop-in `fetch` that rejects
+ * with the same error instances.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Client, HandlerTransport } from "@switchyard/switchyard";
+ * await using client = Client.make({
+ *   baseUrl: "http://app.test",
+ *   transport: HandlerTransport.make(() => Response.json({ id: 1 })),
+ * });
+ * const viaPromise = await client.fetch("/users/1");
+ * await viaPromise.json(); // { id: 1 }
+ * const viaEffect = await Effect.runPromise(client.get("/users/1"));
+ * await viaEffect.json(); // { id: 1 }
+ * ```
+ */
+export interface Client {
+  /** `fetch`'s exact signature; rejects with the tagged errors. Safe to detach (`const f = client.fetch`). */
+  readonly fetch: (input: RequestInput, init?: RequestInit) => Promise<Response>;
+  /** Sends a prepared `Request` (resolved against nothing: it must be absolute). */
+  readonly send: (request: Request) => Effect.Effect<Response, ClientError>;
+  /** Sends `method` to `url` (relative to `baseUrl`). */
+  readonly request: (method: string, url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** GET. */
+  readonly get: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** POST. */
+  readonly post: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** PUT. */
+  readonly put: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** PATCH. */
+  readonly patch: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** DELETE. */
+  readonly delete: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** HEAD. */
+  readonly head: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** OPTIONS. */
+  readonly options: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
+  /** The composed pipeline (plugins, then the router, then the transports). */
+  readonly transport: Transport;
+  /** Closes every transport the client owns. Idempotent. */
+  readonly close: () => Effect.Effect<void>;
+  /** `await using client = Client.make(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const isTransport = (u: unknown): u is Transport =>
+  typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
+  typeof (u as Transport).close === "function";
+
+const TransportSchema = z.custom<Transport>(isTransport, {
+  error: "a Transport: an object with handle(request) and close() (e.g. HttpTransport.make())",
+});
+
+const OptionsSchema = z.object({
+  baseUrl: z.union([z.string(), z.instanceof(URL)], { error: "a URL string or URL object" }).optional(),
+  headers: z.any().optional(),
+  timeout: z.number({ error: "a number of milliseconds" }).positive({ error: "a positive number of milliseconds" })
+    .finite({ error: "a finite number of milliseconds" }).optional(),
+  transport: TransportSchema.optional(),
+  mounts: z.record(z.string(), TransportSchema.nullable(), { error: "an object of mount key to Transport or null" })
+    .optional(),
+  plugins: z.array(z.custom<Plugin>((u) => typeof u === "function", { error: "a function (next) => Transport" }), {
+    error: "an array of plugins",
+  }).optional(),
+  followRedirects: z.boolean({ error: "true or false" }).optional(),
+  maxRedirects: z.number().int({ error: "a whole number" }).min(0, { error: "0 or more" }).optional(),
+  trustEnv: z.boolean({ error: "true or false" }).optional(),
+}).strict();
+
+const METHOD_INITS: Record<string, RequestInit> = {};
+const methodInit = (method: string): RequestInit => (METHOD_INITS[method] ??= Object.freeze({ method }));
+
+const withJson = (method: string, init: RequestOptions): RequestInit => {
+  const { json, ...rest } = init;
+  if (json === undefined) return { ...rest, method };
+  const headers = new Headers(rest.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return { ...rest, method, headers, body: JSON.stringify(json) };
+};
+
+const make = (options: ClientOptions = {}): Client => {
+  const opts = parseOptions(OptionsSchema, options);
+  const build = makeRequestBuilder(opts);
+  const { transport, owned } = buildRoute(opts);
+  const pipeline = Transport.compose(transport, opts.plugins ?? []);
+  const follow = opts.followRedirects ?? true;
+  const maxRedirects = opts.maxRedirects ?? 20;
+  const timeout = opts.timeout;
+
+  // One hop: the pipeline, bounded by the client's timeout if any.
+  const hop: (request: Request) => Effect.Effect<Response, ClientError> = timeout === undefined
+    ? pipeline.handle
+    : (request) =>
+      pipeline.handle(request).pipe(Effect.timeoutOrElse({
+        duration: timeout,
+        orElse: () => Effect.fail(new ReadTimeout(request, { detail: `no response within ${timeout} ms` })),
+      }));
+
+  const sendWith = (request: Request, replayBody: BodyInit | null | undefined): Effect.Effect<Response, ClientError> =>
+    Effect.flatMap(hop(request), (response) => {
+      rememberRequest(response, request);
+      return follow && isRedirect(response)
+        ? followRedirects(hop, request, response, maxRedirects, replayBody)
+        : Effect.succeed(response);
+    });
+
+  const request = (method: string, url: string | URL, init?: RequestOptions): Effect.Effect<Response, ClientError> =>
+    Effect.suspend(() => {
+      const requestInit = init === undefined ? methodInit(method) : withJson(method, init);
+      let built: Request;
+      try {
+        built = build(url, requestInit);
+      } catch (error) {
+        return Effect.fail(error as ClientError);
+      }
+      return sendWith(built, requestInit.body);
+    });
+
+  let closed: Promise<void> | undefined;
+  const close = (): Effect.Effect<void> =>
+    Effect.suspend(() => Effect.forEach(owned, (t) => t.close(), { discard: true, concurrency: "unbounded" }));
+
+  const client: Client = {
+    fetch: (input, init) => {
+      let built: Request;
+      try {
+        built = build(input, init);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const signal = init?.signal;
+      if (!signal) return Effect.runPromise(sendWith(built, init?.body));
+      // An aborted call rejects with the signal's reason, exactly as fetch does.
+      return Effect.runPromise(sendWith(built, init.body), { signal }).catch((error) => {
+        throw signal.aborted ? signal.reason : error;
+      });
+    },
+    send: (req) => Effect.suspend(() => sendWith(req, undefined)),
+    request,
+    get: (url, init) => request("GET", url, init),
+    post: (url, init) => request("POST", url, init),
+    put: (url, init) => request("PUT", url, init),
+    patch: (url, init) => request("PATCH", url, init),
+    delete: (url, init) => request("DELETE", url, init),
+    head: (url, init) => request("HEAD", url, init),
+    options: (url, init) => request("OPTIONS", url, init),
+    transport: pipeline,
+    close,
+    [Symbol.asyncDispose]: () => (closed ??= Effect.runPromise(close())),
+  };
+  return client;
+};
+
+/** The `Client` service key plus its constructors. */
+export interface ClientStatics extends Context.Service<Client, Client> {
+  /**
+   * Builds a client; throws `InvalidOptions` (typed, synchronously) on a bad
+   * option. The client owns its transports: `close()` closes them all.
+   */
+  make(options?: ClientOptions): Client;
+  /** Provides `Client`; fails with `InvalidOptions`; closes the client with the layer's scope. */
+  layer(options?: ClientOptions): Layer.Layer<Client, InvalidOptions>;
+  /**
+   * Provides `Client` on top of the `Transport` service (e.g. `Transport.layer(...)`
+   * or `HttpTransport.layer(...)`), which keeps owning and closing it.
+   */
+  layerFromTransport(options?: Omit<ClientOptions, "transport">): Layer.Layer<Client, InvalidOptions, Transport>;
+}
+
+const ClientKey: Context.Service<Client, Client> = Context.Service<Client>("switchyard/Client");
+
+const tryMake = (options: ClientOptions | undefined): Effect.Effect<Client, InvalidOptions> =>
+  Effect.try({
+    try: () => make(options),
+    catch: (error) => {
+      if (error instanceof InvalidOptions) return error;
+      throw error;
+    },
+  });
+
+/**
+ * The `Client` service (`yield* Client`) and its constructors.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * const program = Effect.gen(function* () {
+ *   const client = yield* Client;
+ *   const response = yield* client.get("http://api.test/ping");
+ *   return yield* Effect.promise(() => response.text());
+ * });
+ * const text = await Effect.runPromise(
+ *   program.pipe(Effect.provide(Client.layer({ transport: MockTransport.make(() => new Response("pong")) }))),
+ * );
+ * ```
+ */
+export const Client: ClientStatics = Object.assign(ClientKey, {
+  make,
+  layer: (options?: ClientOptions): Layer.Layer<Client, InvalidOptions> =>
+    Layer.effect(ClientKey, Effect.acquireRelease(tryMake(options), (client) => client.close())),
+  layerFromTransport: (options?: Omit<ClientOptions, "transport">): Layer.Layer<Client, InvalidOptions, Transport> =>
+    Layer.effect(
+      ClientKey,
+      Effect.gen(function* () {
+        const transport = yield* Transport;
+        // The layer that provided the transport closes it; the client only closes its mounts.
+        const borrowed: Transport = { handle: transport.handle, close: () => Effect.void };
+        return yield* Effect.acquireRelease(tryMake({ ...options, transport: borrowed }), (client) => client.close());
+      }),
+    ),
+});

@@ -1,0 +1,168 @@
+/**
+ * Turning `fetch`-style arguments into a web `Request`: base URL resolution,
+ * default headers, and typed errors for bad input. Everything that can be
+ * prepared once (the base URL, the default headers) is prepared once by
+ * `makeRequestBuilder`.
+ *
+ * @module
+ */
+import { InvalidOptions, InvalidUrl, LocalProtocolError } from "./errors.ts";
+import { redactUrl } from "./redact.ts";
+
+/** Anything `fetch` takes as its first argument. */
+export type RequestInput = string | URL | Request;
+
+/** Builds the `Request` for one call; throws `InvalidUrl` or `LocalProtocolError`. */
+export type RequestBuilder = (input: RequestInput, init: RequestInit | undefined) => Request;
+
+/** `scheme:` at the start of a string: an absolute URL. */
+const ABSOLUTE = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
+/** An HTTP method token (RFC 9110 §5.6.2); Bun's `Request` accepts anything. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COMMON_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
+
+/**
+ * Parses and checks the `baseUrl` option: an absolute http(s) URL. Its path
+ * gets a trailing slash so that relative paths are appended to it (HTTPX's
+ * rule: base `http://x/api` + `/users` is `http://x/api/users`).
+ */
+export const parseBaseUrl = (baseUrl: string | URL): URL => {
+  let url: URL;
+  try {
+    url = new URL(String(baseUrl));
+  } catch {
+    throw new InvalidOptions({
+      option: "baseUrl",
+      received: JSON.stringify(redactUrl(String(baseUrl))),
+      expected: 'an absolute URL such as "https://api.example.com/v1"',
+    });
+  }
+  if (url.search || url.hash) {
+    throw new InvalidOptions({
+      option: "baseUrl",
+      received: JSON.stringify(redactUrl(url)),
+      expected: "a URL without a query or fragment (pass those per request)",
+    });
+  }
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+};
+
+/** Parses and checks the `headers` option once, refusing CR/LF/NUL in values. */
+export const parseDefaultHeaders = (headers: HeadersInit | undefined): Headers | undefined => {
+  if (headers === undefined) return undefined;
+  try {
+    const parsed = new Headers(headers);
+    return [...parsed.keys()].length === 0 ? undefined : parsed;
+  } catch {
+    throw new InvalidOptions({
+      option: `headers${badHeaderName(headers) ? `["${badHeaderName(headers)}"]` : ""}`,
+      received: "a header name or value that is not allowed (the value is not shown: it may be a secret)",
+      expected: "header names that are HTTP tokens and values without CR, LF or NUL",
+    });
+  }
+};
+
+/** The first header whose name or value the platform would refuse, for error messages. */
+const badHeaderName = (headers: HeadersInit | undefined): string | undefined => {
+  if (headers === undefined) return undefined;
+  const pairs: Iterable<[string, string]> = headers instanceof Headers
+    ? headers
+    : Array.isArray(headers)
+    ? (headers as Array<[string, string]>)
+    : Object.entries(headers as Record<string, string>);
+  for (const [name, value] of pairs) {
+    try {
+      new Headers([[name, value]]);
+    } catch {
+      return name;
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Resolves `input` against `base`: absolute URLs are used as they are;
+ * anything else is appended to the base path.
+ */
+const resolveUrl = (input: string, base: URL | undefined, method: string): URL => {
+  if (ABSOLUTE.test(input)) {
+    try {
+      return new URL(input);
+    } catch (cause) {
+      throw new InvalidUrl({ method, url: input }, { detail: "not a valid URL", cause });
+    }
+  }
+  if (base === undefined) {
+    throw new InvalidUrl({ method, url: input }, { detail: "a relative URL needs the client's `baseUrl`" });
+  }
+  try {
+    // "/users" and "users" both land under the base path.
+    return new URL(input.charCodeAt(0) === 47 /* "/" */ ? input.slice(1) : input, base);
+  } catch (cause) {
+    throw new InvalidUrl({ method, url: input }, { detail: "not a valid URL", cause });
+  }
+};
+
+/**
+ * Prepares, once per client, the function that builds each call's Request.
+ *
+ * @example
+ * ```ts
+ * import { makeRequestBuilder } from "./request.ts";
+ * const build = makeRequestBuilder({ baseUrl: "http://api.test/v1", headers: { accept: "application/json" } });
+ * const request = build("/users", { method: "GET" });
+ * request.url; // "http://api.test/v1/users"
+ * ```
+ */
+export const makeRequestBuilder = (
+  options: { readonly baseUrl?: string | URL; readonly headers?: HeadersInit },
+): RequestBuilder => {
+  const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
+  const defaults = parseDefaultHeaders(options.headers);
+  return (input, init) => {
+    const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+    if (!COMMON_METHODS.has(method) && !METHOD_TOKEN.test(method)) {
+      throw new LocalProtocolError({ method: "?", url: String(input instanceof Request ? input.url : input) }, {
+        detail: `method ${JSON.stringify(method)} is not an HTTP token`,
+      });
+    }
+    let target: string | URL | Request;
+    if (input instanceof Request) target = input;
+    else if (typeof input === "string") target = resolveUrl(input, base, method);
+    else target = input;
+    try {
+      if (defaults === undefined) {
+        return init === undefined && target instanceof Request ? target : new Request(target, init);
+      }
+      const request = new Request(target, init);
+      // Defaults sit under what the caller set.
+      for (const [name, value] of defaults) if (!request.headers.has(name)) request.headers.set(name, value);
+      return request;
+    } catch (cause) {
+      throw classifyBuildError(cause, method, target, init);
+    }
+  };
+};
+
+/** A `new Request` failure, as a typed error that never echoes header values. */
+const classifyBuildError = (
+  cause: unknown,
+  method: string,
+  target: string | URL | Request,
+  init: RequestInit | undefined,
+): InvalidUrl | LocalProtocolError => {
+  const url = target instanceof Request ? target.url : String(target);
+  const name = badHeaderName(init?.headers);
+  if (name !== undefined) {
+    return new LocalProtocolError({ method, url }, {
+      detail: `header "${name}" has a name or value that is not allowed (CR, LF and NUL are refused)`,
+    });
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (/url/i.test(message)) return new InvalidUrl({ method, url }, { detail: "not a valid URL" });
+  // The runtime's message may quote header values or bodies: keep it out of `detail`.
+  return new LocalProtocolError({ method, url }, {
+    detail: `the runtime refused to build the request (${cause instanceof Error ? cause.name : "error"})`,
+  });
+};

@@ -1,0 +1,217 @@
+/**
+ * An in-process transport: calls a `Deno.serve` / `Bun.serve` fetch handler
+ * (or a Hono app's `fetch`) directly, with no socket. HTTPX's ASGI/WSGI
+ * transports, plus streaming responses and disconnect propagation.
+ *
+ * @module
+ */
+import { Effect, type Layer } from "effect";
+import { AppError, InvalidOptions, type TransportError, TransportErrorBase } from "../core/errors.ts";
+import { Transport } from "../core/transport.ts";
+import { ServeInfo } from "./serve_info.ts";
+
+/**
+ * A fetch handler in either style: Deno's `(request, info)` or Bun's
+ * `(request, server)`. The second argument satisfies both (see `ServeInfo`).
+ */
+// deno-lint-ignore no-explicit-any
+export type FetchHandler = (request: Request, info: any) => Response | Promise<Response>;
+
+/** The client address the app sees. */
+export interface ClientAddress {
+  /** IP address, e.g. `"127.0.0.1"` or `"::1"`. */
+  readonly hostname: string;
+  /** Port. */
+  readonly port: number;
+}
+
+/** Startup and shutdown hooks of the app, run by the transport's lifetime. */
+export interface Lifespan {
+  /** Runs before the first request (with `layer`: when the layer is built). */
+  readonly startup?: () => void | Promise<void>;
+  /** Runs when the transport closes, if startup ran. */
+  readonly shutdown?: () => void | Promise<void>;
+}
+
+/** Options of `HandlerTransport.make`. */
+export interface HandlerTransportOptions {
+  /**
+   * `true` (default): a thrown value comes back as an `AppError` (its `cause`).
+   * `false`: the client gets a `500 Internal Server Error` response instead.
+   */
+  readonly raiseAppExceptions?: boolean;
+  /**
+   * Mounts the app under a sub-path: a request for `<rootPath>/x` reaches the
+   * app as `/x`; anything outside `rootPath` gets a 404 without calling it.
+   */
+  readonly rootPath?: string;
+  /** The client address the app sees (`info.remoteAddr`, `server.requestIP`). Default `127.0.0.1:123`, as HTTPX. */
+  readonly client?: ClientAddress;
+  /** App startup/shutdown, run by the transport. */
+  readonly lifespan?: Lifespan;
+}
+
+const DEFAULT_CLIENT: ClientAddress = { hostname: "127.0.0.1", port: 123 };
+
+const parseRootPath = (rootPath: string | undefined): string | undefined => {
+  if (rootPath === undefined || rootPath === "" || rootPath === "/") return undefined;
+  if (!rootPath.startsWith("/") || rootPath.includes("?") || rootPath.includes("#")) {
+    throw new InvalidOptions({
+      option: "rootPath",
+      received: JSON.stringify(rootPath),
+      expected: 'a path that starts with "/", such as "/api"',
+    });
+  }
+  return rootPath.endsWith("/") ? rootPath.slice(0, -1) : rootPath;
+};
+
+/** Strips `root` from the request's path, or `undefined` when the path is outside it. */
+const underRoot = (request: Request, root: string): URL | undefined => {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  if (path !== root && !path.startsWith(root + "/")) return undefined;
+  url.pathname = path.slice(root.length) || "/";
+  return url;
+};
+
+const internalError = (): Response =>
+  new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain;charset=UTF-8" } });
+
+/** A HEAD response carries no body, whatever the app returned. */
+const withoutBody = (response: Response): Response => {
+  if (response.body === null) return response;
+  response.body.cancel().catch(() => {});
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+
+/** The transport and its memoized startup (the layer runs it eagerly). */
+interface Built {
+  readonly transport: Transport;
+  readonly startup: () => Promise<void>;
+}
+
+const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Built => {
+  if (typeof handler !== "function") {
+    throw new InvalidOptions({
+      option: "handler",
+      received: typeof handler,
+      expected: "a fetch handler function (request, info) => Response",
+    });
+  }
+  const raise = options.raiseAppExceptions ?? true;
+  const root = parseRootPath(options.rootPath);
+  const client = options.client ?? DEFAULT_CLIENT;
+  const lifespan = options.lifespan;
+  let started: Promise<void> | undefined;
+  const startup = (): Promise<void> => (started ??= Promise.resolve(lifespan?.startup?.()));
+
+  const call = async (request: Request, signal: AbortSignal): Promise<Response> => {
+    if (lifespan?.startup) await startup();
+    let target: string | URL | Request = request;
+    if (root !== undefined) {
+      const inner = underRoot(request, root);
+      if (inner === undefined) return new Response("Not Found", { status: 404 });
+      target = inner;
+    }
+    // The app gets its own Request whose signal aborts when the call is interrupted
+    // or when the caller's own signal aborts.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(request.signal.reason);
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener("abort", onAbort, { once: true });
+    // Prefer the caller's own reason when its signal is what interrupted us.
+    signal.addEventListener(
+      "abort",
+      () => controller.abort(request.signal.aborted ? request.signal.reason : signal.reason),
+      {
+        once: true,
+      },
+    );
+    const appRequest = target === request ? new Request(request, { signal: controller.signal }) : new Request(
+      target,
+      {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+        duplex: "half",
+      } as RequestInit,
+    );
+    const info = new ServeInfo(client);
+    let response: Response;
+    try {
+      response = await handler(appRequest, info);
+    } catch (error) {
+      if (raise || error instanceof TransportErrorBase) throw error;
+      return internalError();
+    } finally {
+      request.signal.removeEventListener("abort", onAbort);
+    }
+    if (!(response instanceof Response)) {
+      if (raise) throw new AppError(request, { detail: `the handler returned ${typeof response}, not a Response` });
+      return internalError();
+    }
+    // Interrupted while the app was working: nobody will read this body.
+    if (signal.aborted) {
+      response.body?.cancel().catch(() => {});
+      return response;
+    }
+    if (request.method === "HEAD") return withoutBody(response);
+    return info.track(response);
+  };
+
+  const transport = Transport.make({
+    handle: (request) =>
+      Effect.tryPromise({
+        try: (signal) => call(request, signal),
+        catch: (error): TransportError =>
+          error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error }),
+      }),
+    close: () =>
+      Effect.promise(async () => {
+        if (started !== undefined && lifespan?.shutdown) {
+          await started;
+          await lifespan.shutdown();
+        }
+      }),
+  });
+  return { transport, startup };
+};
+
+/** Constructors of the in-process transport. */
+export interface HandlerTransportStatics {
+  /**
+   * Wraps a fetch handler as a transport. Throws `InvalidOptions` on a bad option.
+   * With a `lifespan`, startup runs before the first request and shutdown on `close()`.
+   */
+  make(handler: FetchHandler, options?: HandlerTransportOptions): Transport;
+  /**
+   * Provides `Transport` from a handler; the lifespan's startup runs when the
+   * layer is built and its shutdown when the layer's scope closes.
+   */
+  layer(handler: FetchHandler, options?: HandlerTransportOptions): Layer.Layer<Transport, InvalidOptions>;
+}
+
+/**
+ * Calls a fetch handler in-process: no socket, no port, real `Request` and
+ * `Response` objects, streaming both ways.
+ *
+ * @example
+ * ```ts
+ * import { Client, HandlerTransport } from "@switchyard/switchyard";
+ * const app = (request: Request) => Response.json({ path: new URL(request.url).pathname });
+ * await using client = Client.make({ baseUrl: "http://app.test", transport: HandlerTransport.make(app) });
+ * const response = await client.fetch("/users/1");
+ * await response.json(); // { path: "/users/1" }
+ * ```
+ */
+export const HandlerTransport: HandlerTransportStatics = {
+  make: (handler: FetchHandler, options?: HandlerTransportOptions): Transport => build(handler, options).transport,
+  layer: (handler: FetchHandler, options?: HandlerTransportOptions): Layer.Layer<Transport, InvalidOptions> =>
+    Transport.layer(
+      Effect.try({ try: () => build(handler, options), catch: (error) => error as InvalidOptions }).pipe(
+        Effect.tap(({ startup }) => Effect.promise(startup)),
+        Effect.map(({ transport }) => transport),
+      ),
+    ),
+};
