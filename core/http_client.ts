@@ -1,0 +1,112 @@
+/**
+ * `effect/http` interop: an `HttpClient.HttpClient` backed by a Switchyard
+ * `Client`, so existing Effect code gains mounts, proxies, in-process apps
+ * and mocks without changes. Lives behind its own entry point
+ * (`@switchyard/switchyard/http-client`) so `mod.ts` does not load `effect/http`.
+ *
+ * @module
+ */
+import { Effect, Layer, Stream } from "effect";
+import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http";
+import { Client, type ClientOptions } from "./client.ts";
+import { type InvalidOptions, InvalidUrl, type SwitchyardError } from "./errors.ts";
+
+const toHttpClientError = (
+  request: HttpClientRequest.HttpClientRequest,
+  error: SwitchyardError,
+): HttpClientError.HttpClientError =>
+  new HttpClientError.HttpClientError({
+    // The Switchyard error (ConnectError, ReadTimeout, ...) stays available as the reason's `cause`.
+    reason: error instanceof InvalidUrl
+      ? new HttpClientError.InvalidUrlError({ request, cause: error, description: error.message })
+      : new HttpClientError.TransportError({ request, cause: error, description: error.message }),
+  });
+
+/**
+ * An `effect/http` `HttpClient` that sends through `client`: its plugins,
+ * mounts, redirects and transports. Transport failures are `HttpClientError`s
+ * whose `reason.cause` is the Switchyard error (e.g. a `ConnectError`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { HttpClient } from "effect/http";
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * import { toHttpClient } from "@switchyard/switchyard/http-client";
+ * const client = Client.make({ transport: MockTransport.make(() => new Response("hi")) });
+ * const text = await Effect.runPromise(
+ *   toHttpClient(client).get("http://api.test/").pipe(Effect.flatMap((r) => r.text)),
+ * );
+ * ```
+ */
+export const toHttpClient = (client: Client): HttpClient.HttpClient =>
+  HttpClient.make((request, url) => {
+    const body = request.body;
+    if (body._tag !== "Stream") {
+      return send(
+        client,
+        request,
+        url,
+        body._tag === "Empty" ? undefined : body._tag === "FormData" ? body.formData : body.body as BodyInit,
+      );
+    }
+    // effect's Stream becomes a web ReadableStream: streamed, never buffered.
+    return Effect.flatMap(Stream.toReadableStreamEffect(body.stream), (stream) => send(client, request, url, stream));
+  });
+
+const send = (
+  client: Client,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  body: BodyInit | undefined,
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+  let web: Request;
+  try {
+    const { "content-length": _, ...headers } = request.headers as unknown as Record<string, string>;
+    web = new Request(url, { method: request.method, headers, body, duplex: "half" } as RequestInit);
+  } catch (cause) {
+    return Effect.fail(
+      new HttpClientError.HttpClientError({
+        reason: new HttpClientError.EncodeError({ request, cause, description: "the request could not be built" }),
+      }),
+    );
+  }
+  return client.send(web).pipe(
+    Effect.map((response) => HttpClientResponse.fromWeb(request, response)),
+    Effect.mapError((error) => toHttpClientError(request, error)),
+  );
+};
+
+/** Layers that provide `effect/http`'s `HttpClient` backed by Switchyard. */
+export interface SwitchyardHttpClientStatics {
+  /** Provides `HttpClient` (and `Client`) from client options; closes the client with the scope. */
+  layer(options?: ClientOptions): Layer.Layer<HttpClient.HttpClient | Client, InvalidOptions>;
+  /** Provides `HttpClient` from the `Client` service. */
+  readonly layerFromClient: Layer.Layer<HttpClient.HttpClient, never, Client>;
+}
+
+const layerFromClient: Layer.Layer<HttpClient.HttpClient, never, Client> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(Client, toHttpClient),
+);
+
+/**
+ * `effect/http`'s `HttpClient`, backed by a Switchyard client.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { HttpClient } from "effect/http";
+ * import { HandlerTransport } from "@switchyard/switchyard";
+ * import { SwitchyardHttpClient } from "@switchyard/switchyard/http-client";
+ * const program = HttpClient.get("http://app.test/hello").pipe(Effect.flatMap((r) => r.text));
+ * const text = await Effect.runPromise(program.pipe(
+ *   Effect.provide(SwitchyardHttpClient.layer({ transport: HandlerTransport.make(() => new Response("hi")) })),
+ * ));
+ * ```
+ */
+export const SwitchyardHttpClient: SwitchyardHttpClientStatics = {
+  layer: (options?: ClientOptions): Layer.Layer<HttpClient.HttpClient | Client, InvalidOptions> =>
+    layerFromClient.pipe(Layer.provideMerge(Client.layer(options))),
+  layerFromClient,
+};

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { Effect, Layer, Stream } from "effect";
+import { HttpClient, HttpClientRequest } from "effect/http";
+import { Client, ConnectError, HandlerTransport, MockTransport } from "../mod.ts";
+import { SwitchyardHttpClient, toHttpClient } from "../http_client.ts";
+import { test } from "./harness.ts";
+
+const app = async (request: Request) =>
+  Response.json({
+    method: request.method,
+    url: request.url,
+    type: request.headers.get("content-type"),
+    body: request.body ? await request.text() : null,
+  });
+
+test("http-client: existing effect/http code runs over a Switchyard client (in-process app)", async () => {
+  const program = Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient;
+    const got = yield* http.get("http://app.test/users?q=1").pipe(Effect.flatMap((r) => r.json));
+    const posted = yield* http.execute(
+      HttpClientRequest.post("http://app.test/items").pipe(HttpClientRequest.bodyJsonUnsafe({ a: 1 })),
+    ).pipe(Effect.flatMap((r) => r.json));
+    return { got, posted };
+  });
+  const layer = SwitchyardHttpClient.layer({ transport: HandlerTransport.make(app) });
+  const { got, posted } = await Effect.runPromise(
+    program.pipe(Effect.provide(layer), Effect.provideService(HttpClient.TracerPropagationEnabled, false)),
+  );
+  assert.deepEqual(got, { method: "GET", url: "http://app.test/users?q=1", type: null, body: null });
+  assert.deepEqual(posted, { method: "POST", url: "http://app.test/items", type: "application/json", body: '{"a":1}' });
+});
+
+test("http-client: a stream body is streamed through", async () => {
+  const client = Client.make({ transport: HandlerTransport.make(app) });
+  const http = toHttpClient(client);
+  const body = Stream.make(new TextEncoder().encode("a"), new TextEncoder().encode("b"));
+  const result = await Effect.runPromise(
+    http.execute(HttpClientRequest.post("http://app.test/up").pipe(HttpClientRequest.bodyStream(body))).pipe(
+      Effect.flatMap((r) => r.json),
+    ),
+  );
+  assert.equal((result as { body: string }).body, "ab");
+  await Effect.runPromise(client.close());
+});
+
+test("http-client: a Switchyard error becomes HttpClientError whose reason.cause is the tagged error", async () => {
+  const failing = MockTransport.make((request) => {
+    throw new ConnectError(request, { detail: "simulated" });
+  });
+  const layer = SwitchyardHttpClient.layerFromClient.pipe(Layer.provide(Client.layer({ transport: failing })));
+  const error = await Effect.runPromise(
+    HttpClient.get("http://api.test/").pipe(Effect.flip, Effect.provide(layer)),
+  );
+  assert.equal(error._tag, "HttpClientError");
+  assert.equal(error.reason._tag, "TransportError");
+  assert.ok(error.reason.cause instanceof ConnectError);
+});
