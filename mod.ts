@@ -32,3 +32,5 @@ export {
   type Lifespan,
 } from "./transports/handler.ts";
 export { type MockCall, type MockHandler, type MockResult, MockTransport } from "./transports/mock.ts";
+export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
+export { logging, type LogRecord } from "./plugins/logging.ts";

@@ -1,0 +1,63 @@
+/**
+ * Request and response hooks (HTTPX's `event_hooks`), as a plugin.
+ *
+ * @module
+ */
+import { Effect } from "effect";
+import type { TransportError } from "../core/errors.ts";
+import { type Plugin, Transport } from "../core/transport.ts";
+
+/** What a hook may return: nothing, a promise of nothing, or an Effect (which may fail with a TransportError). */
+export type HookResult = void | Promise<void> | Effect.Effect<void, TransportError>;
+
+/** Hooks run around every request that reaches the wrapped transport (each redirect hop included). */
+export interface Hooks {
+  /** Runs before the request is handed on; may edit its headers. */
+  readonly request?: ReadonlyArray<(request: Request) => HookResult>;
+  /** Runs when the response headers arrive, before the caller sees the response. */
+  readonly response?: ReadonlyArray<(response: Response, request: Request) => HookResult>;
+}
+
+const run = (result: HookResult): Effect.Effect<void, TransportError> =>
+  Effect.isEffect(result) ? result : result instanceof Promise ? Effect.promise(() => result) : Effect.void;
+
+const sequence = <A extends ReadonlyArray<unknown>>(
+  hooks: ReadonlyArray<(...args: A) => HookResult>,
+  args: A,
+): Effect.Effect<void, TransportError> =>
+  hooks.length === 1
+    ? Effect.suspend(() => run(hooks[0]!(...args)))
+    : Effect.forEach(hooks, (hook) => Effect.suspend(() => run(hook(...args))), {
+      discard: true,
+    });
+
+/**
+ * A plugin that runs `hooks.request` before and `hooks.response` after each
+ * request. A hook that throws is a defect (a bug in the hook), not a
+ * transport error; to fail the request, return `Effect.fail(transportError)`.
+ *
+ * @example
+ * ```ts
+ * import { Client, hooks, MockTransport } from "@switchyard/switchyard";
+ * const seen: string[] = [];
+ * await using client = Client.make({
+ *   transport: MockTransport.make(() => new Response("ok")),
+ *   plugins: [hooks({ request: [(r) => void seen.push(r.url)], response: [(res) => void seen.push(String(res.status))] })],
+ * });
+ * await (await client.fetch("http://api.test/")).text();
+ * // seen: ["http://api.test/", "200"]
+ * ```
+ */
+export const hooks = (hooks: Hooks): Plugin => {
+  const before = hooks.request ?? [];
+  const after = hooks.response ?? [];
+  return (next) =>
+    Transport.wrap(next, (request) => {
+      const sent = before.length === 0
+        ? next.handle(request)
+        : Effect.andThen(sequence(before, [request]), next.handle(request));
+      return after.length === 0
+        ? sent
+        : Effect.tap(sent, (response) => sequence(after, [response, request] as [Response, Request]));
+    });
+};

@@ -1,0 +1,61 @@
+/**
+ * A logging plugin that never logs credentials.
+ *
+ * @module
+ */
+import { Effect } from "effect";
+import { redactUrl } from "../core/redact.ts";
+import { type Plugin, Transport } from "../core/transport.ts";
+
+/** One log record: what was sent, what came back, how long it took. */
+export interface LogRecord {
+  /** The method. */
+  readonly method: string;
+  /** The URL, userinfo and secret query values redacted. */
+  readonly url: string;
+  /** The status, when a response arrived. */
+  readonly status?: number;
+  /** The error's tag and message (already redacted), when it failed. */
+  readonly error?: { readonly tag: string; readonly message: string };
+  /** Milliseconds until the response headers (or the failure). */
+  readonly ms: number;
+}
+
+/**
+ * Logs one line per request (method, redacted URL, status or error, time to
+ * headers). Header values and bodies are never logged. Without a `log`
+ * function it writes through `Effect.logInfo` / `Effect.logWarning`, so the
+ * app's Effect logger decides where lines go.
+ *
+ * @example
+ * ```ts
+ * import { Client, logging, MockTransport } from "@switchyard/switchyard";
+ * const lines: string[] = [];
+ * await using client = Client.make({
+ *   transport: MockTransport.make(() => new Response("ok")),
+ *   plugins: [logging({ log: (r) => void lines.push(`${r.method} ${r.url} ${r.status}`) })],
+ * });
+ * await (await client.fetch("http://user:pw@api.test/")).text();
+ * // lines: ["GET http://[redacted]@api.test/ 200"]
+ * ```
+ */
+export const logging = (options: { readonly log?: (record: LogRecord) => void } = {}): Plugin => {
+  const emit = options.log
+    ? (record: LogRecord) => Effect.sync(() => options.log!(record))
+    : (record: LogRecord) =>
+      record.error
+        ? Effect.logWarning(`${record.method} ${record.url} failed: ${record.error.tag} (${record.ms.toFixed(1)} ms)`)
+        : Effect.logInfo(`${record.method} ${record.url} ${record.status} (${record.ms.toFixed(1)} ms)`);
+  return (next) =>
+    Transport.wrap(next, (request) =>
+      Effect.suspend(() => {
+        const started = performance.now();
+        const base = { method: request.method, url: redactUrl(request.url) };
+        return next.handle(request).pipe(
+          Effect.tap((response) => emit({ ...base, status: response.status, ms: performance.now() - started })),
+          Effect.tapError((error) =>
+            emit({ ...base, error: { tag: error._tag, message: error.message }, ms: performance.now() - started })
+          ),
+        );
+      }));
+};
