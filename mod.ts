@@ -34,3 +34,13 @@ export {
 export { type MockCall, type MockHandler, type MockResult, MockTransport } from "./transports/mock.ts";
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
+export { type CidrRange, type HostMatch, type Priority, UrlPattern, type UrlPatternStatics } from "./router/pattern.ts";
+export { type Route, Router, type RouterStatics } from "./router/router.ts";
+export { environmentProxies } from "./router/env.ts";
+export {
+  type MountEntries,
+  type MountExplanation,
+  Mounts,
+  type MountsStatics,
+  type MountsTransport,
+} from "./router/mounts.ts";

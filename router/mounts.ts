@@ -1,0 +1,268 @@
+/**
+ * Mounts: a Transport that routes each request by its URL to one of several
+ * transports, HTTPX's `mounts=` as a transport of its own (the shape HTTPX
+ * proposed as `httpx.Mounts` in PR #3070). Keys follow `UrlPattern`; a `null`
+ * value, or no matching key, sends the request to the fallback transport.
+ *
+ * @module
+ */
+import { Context, Effect, Exit, Layer, type Scope } from "effect";
+import { InvalidOptions } from "../core/errors.ts";
+import { redactUrl } from "../core/redact.ts";
+import { Transport } from "../core/transport.ts";
+import type { UrlPattern } from "./pattern.ts";
+import { type Route, Router } from "./router.ts";
+
+/**
+ * Why a URL goes where it goes.
+ *
+ * @example
+ * ```ts
+ * import { Mounts, Transport } from "@switchyard/switchyard";
+ * import { Effect } from "effect";
+ * const ok = Transport.make({ handle: () => Effect.succeed(new Response("ok")) });
+ * const mounts = Mounts.make({ "all://*.internal": null, "all://": ok }, ok);
+ * mounts.explain("http://db.internal/").reason;
+ * // '"all://*.internal" wins over "all://": its host is longer; it is mounted to null, so the fallback transport handles it'
+ * ```
+ */
+export interface MountExplanation {
+  /** The URL, credentials redacted. */
+  readonly url: string;
+  /** The winning key, or `undefined` when no key matches. */
+  readonly key: string | undefined;
+  /** The transport that handles the URL. */
+  readonly transport: Transport;
+  /** Whether that is the fallback (a `null` mount, or no match). */
+  readonly fallback: boolean;
+  /** Every matching key, winner first. */
+  readonly matches: ReadonlyArray<{ readonly key: string; readonly pattern: UrlPattern }>;
+  /** The decision in one sentence. */
+  readonly reason: string;
+}
+
+/**
+ * The Transport `Mounts.make` returns: routes by URL, and can say why.
+ *
+ * @example
+ * ```ts
+ * import { Mounts, type MountsTransport, Transport } from "@switchyard/switchyard";
+ * import { Effect } from "effect";
+ * const ok = Transport.make({ handle: () => Effect.succeed(new Response("ok")) });
+ * const mounts: MountsTransport = Mounts.make({ "https://": ok }, ok);
+ * mounts.router.routes.length; // 1
+ * ```
+ */
+export interface MountsTransport extends Transport {
+  /** The compiled keys. */
+  readonly router: Router<Transport | null>;
+  /** Where `null` mounts and unmatched URLs go. */
+  readonly fallback: Transport;
+  /**
+   * Why `url` goes where it goes.
+   * @throws {InvalidOptions} when `url` is a string that is not an absolute URL.
+   */
+  explain(url: string | URL): MountExplanation;
+}
+
+/**
+ * What `Mounts.make` accepts: a record, a `Map`, or `[key, transport]` pairs.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { type MountEntries, Transport } from "@switchyard/switchyard";
+ * const direct = Transport.make({ handle: () => Effect.succeed(new Response("direct")) });
+ * const entries: MountEntries<Transport | null> = [["all://*.internal", direct], ["all://localhost", null]];
+ * ```
+ */
+export type MountEntries<T> = Readonly<Record<string, T>> | Iterable<readonly [string, T]>;
+
+/**
+ * `Mounts`'s constructors.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect";
+ * import { Mounts, Transport } from "@switchyard/switchyard";
+ * const reply = (text: string) => Transport.make({ handle: () => Effect.succeed(new Response(text)) });
+ * // Each mounted layer is built once and closed with the layer's scope.
+ * const live: Layer.Layer<Transport, unknown> = Mounts.layer(
+ *   { "all://*.internal": Transport.layer(reply("internal")), "all://localhost": null },
+ *   Transport.layer(reply("default")),
+ * );
+ * ```
+ */
+export interface MountsStatics {
+  /**
+   * A transport that hands each request to the transport its URL is mounted
+   * on (`null`, or no match: `fallback`). `close()` closes every distinct
+   * mounted transport and the fallback, once.
+   * @throws {InvalidOptions} naming a bad key or value.
+   */
+  make(entries: MountEntries<Transport | null>, fallback: Transport): MountsTransport;
+  /**
+   * Provides `Transport` as mounts: builds every mounted layer (and the
+   * fallback's) in the layer's scope, each distinct layer once, and closes
+   * everything when the scope closes. Plain transports given here are closed
+   * by it too; layers close what they built. A bad key fails the layer with
+   * `InvalidOptions` before anything is built.
+   */
+  layer<E = never, R = never>(
+    entries: MountEntries<Transport | null | Layer.Layer<Transport, E, R>>,
+    fallback: Transport | Layer.Layer<Transport, E, R>,
+  ): Layer.Layer<Transport, E | InvalidOptions, Exclude<R, Scope.Scope>>;
+  /** The explanation for `url`, or `undefined` when `transport` did not come from `Mounts`. */
+  explain(transport: Transport, url: string | URL): MountExplanation | undefined;
+}
+
+const explainers = new WeakMap<Transport, (url: string | URL) => MountExplanation>();
+
+const WHY = ["it names a port", "its host is longer", "its scheme is longer", "its path is longer", "it is narrower"];
+
+const explainWith = (router: Router<Transport | null>, fallback: Transport) => (input: string | URL) => {
+  let url: URL;
+  try {
+    url = typeof input === "string" ? new URL(input) : input;
+  } catch {
+    throw new InvalidOptions({
+      option: "url",
+      received: JSON.stringify(redactUrl(input)),
+      expected: "an absolute URL",
+    });
+  }
+  const routes = router.explain(url);
+  const [winner, runnerUp] = routes;
+  let reason: string;
+  if (winner === undefined) reason = "no key matches, so the fallback transport handles it";
+  else {
+    const slot = runnerUp ? winner.pattern.priority.findIndex((v, i) => v !== runnerUp.pattern.priority[i]) : -1;
+    reason = runnerUp === undefined
+      ? `"${winner.key}" is the only key that matches`
+      : `"${winner.key}" wins over ${routes.slice(1).map((r) => `"${r.key}"`).join(", ")}: ${
+        slot < 0 ? "it was mounted first" : WHY[slot]
+      }`;
+    if (winner.value === null) reason += "; it is mounted to null, so the fallback transport handles it";
+  }
+  return {
+    url: redactUrl(url),
+    key: winner?.key,
+    transport: winner?.value ?? fallback,
+    fallback: (winner?.value ?? null) === null,
+    matches: routes.map((r: Route<Transport | null>) => ({ key: r.key, pattern: r.pattern })),
+    reason,
+  };
+};
+
+/** Runs every close, even when one dies, then reports the first failure. */
+const closeAll = (transports: ReadonlyArray<Transport>): Effect.Effect<void> =>
+  Effect.forEach(transports, (t) => Effect.exit(t.close())).pipe(
+    Effect.flatMap((exits) => exits.find(Exit.isFailure) ?? Effect.void),
+  );
+
+const assemble = (
+  router: Router<Transport | null>,
+  fallback: Transport,
+  owned: ReadonlyArray<Transport>,
+): MountsTransport => {
+  const base = Transport.make({
+    // The hot path: one scan of `request.url` (no `new URL`), one indexed lookup, no Effect of our own.
+    handle: (request) => (router.resolve(request)?.value ?? fallback).handle(request),
+    close: () => closeAll(owned),
+  });
+  const explain = explainWith(router, fallback);
+  const mounts: MountsTransport = { handle: base.handle, close: base.close, router, fallback, explain };
+  explainers.set(mounts, explain);
+  return mounts;
+};
+
+const isTransport = (u: unknown): u is Transport =>
+  typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
+  typeof (u as Transport).close === "function";
+
+const badValue = (key: string, value: unknown): InvalidOptions =>
+  new InvalidOptions({
+    option: key === "" && value === undefined ? "fallback" : `mounts[${JSON.stringify(key)}]`,
+    received: value === undefined ? "undefined" : typeof value,
+    expected: "a Transport, or null for the fallback transport",
+  });
+
+const make = (entries: MountEntries<Transport | null>, fallback: Transport): MountsTransport => {
+  if (!isTransport(fallback)) throw badValue("", undefined);
+  const router = Router.make(entries);
+  const owned = new Set<Transport>();
+  for (const route of router.routes) {
+    if (route.value === null) continue;
+    if (!isTransport(route.value)) throw badValue(route.key, route.value);
+    owned.add(route.value);
+  }
+  owned.add(fallback);
+  return assemble(router, fallback, [...owned]);
+};
+
+const layer = <E = never, R = never>(
+  entries: MountEntries<Transport | null | Layer.Layer<Transport, E, R>>,
+  fallback: Transport | Layer.Layer<Transport, E, R>,
+): Layer.Layer<Transport, E | InvalidOptions, Exclude<R, Scope.Scope>> =>
+  Layer.effect(
+    Transport,
+    Effect.gen(function* () {
+      // Compile first, so a bad key fails before any transport is built.
+      const spec = yield* Effect.try({
+        try: () => Router.make(entries),
+        catch: (e) =>
+          e instanceof InvalidOptions
+            ? e
+            : new InvalidOptions({ option: "mounts", received: String(e), expected: "mount keys" }),
+      });
+      const built = new Map<unknown, Transport>();
+      const owned: Array<Transport> = [];
+      const resolve = (value: Transport | Layer.Layer<Transport, E, R>, key: string) =>
+        Effect.gen(function* () {
+          const known = built.get(value);
+          if (known !== undefined) return known;
+          let transport: Transport;
+          if (Layer.isLayer(value)) {
+            transport = Context.get(yield* Layer.build(value as Layer.Layer<Transport, E, R>), Transport);
+          } else if (isTransport(value)) {
+            transport = value;
+            owned.push(value);
+          } else return yield* Effect.fail(badValue(key, value));
+          built.set(value, transport);
+          return transport;
+        });
+      const pairs: Array<[string, Transport | null]> = [];
+      for (const route of spec.routes) {
+        pairs.push([route.key, route.value === null ? null : yield* resolve(route.value, route.key)]);
+      }
+      const fallbackTransport = yield* resolve(fallback, "");
+      // `pairs` is already in priority order and the sort is stable: the ranks come out the same.
+      const mounts = assemble(Router.make(pairs), fallbackTransport, owned);
+      yield* Effect.addFinalizer(() => mounts.close());
+      return mounts as Transport;
+    }),
+  ) as unknown as Layer.Layer<Transport, E | InvalidOptions, Exclude<R, Scope.Scope>>;
+
+/**
+ * Routes requests by URL to mounted transports.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Mounts, Transport } from "@switchyard/switchyard";
+ * const reply = (text: string) => Transport.make({ handle: () => Effect.succeed(new Response(text)) });
+ * const transport = Mounts.make(
+ *   { "all://*.internal": reply("internal"), "https://api.example.com/v2": reply("v2"), "all://localhost": null },
+ *   reply("default"),
+ * );
+ * const response = await Effect.runPromise(transport.handle(new Request("http://db.internal/")));
+ * await response.text(); // "internal"
+ * Mounts.explain(transport, "http://localhost:8080/")?.fallback; // true
+ * await Effect.runPromise(transport.close());
+ * ```
+ */
+export const Mounts: MountsStatics = {
+  make,
+  layer,
+  explain: (transport: Transport, url: string | URL): MountExplanation | undefined => explainers.get(transport)?.(url),
+};
