@@ -38,6 +38,9 @@
 import { domainToUnicode } from "node:url";
 import { InvalidOptions } from "../core/errors.ts";
 import { REDACTED } from "../core/redact.ts";
+import { cidrContains, cidrOf, type CidrRange, parseIpHost } from "./ip.ts";
+
+export type { CidrRange } from "./ip.ts";
 
 /**
  * How a pattern's host is compared with a URL's host: `any` (`*` or none),
@@ -155,7 +158,7 @@ const hostLength = (prefix: string, domain: string): number => {
 };
 
 const parseKey = (key: string): UrlPattern | InvalidOptions => {
-  if (key === "") return build(key, "", "", "any", "", undefined, "", undefined);
+  if (key === "") return build(key, "", "any", "", undefined, "", undefined);
   const sep = key.indexOf("://");
   if (sep < 0) {
     const name = key.endsWith(":") ? key.slice(0, -1) : key;
@@ -197,62 +200,55 @@ const parseKey = (key: string): UrlPattern | InvalidOptions => {
   }
   const anyScheme = scheme === "all" ? "" : scheme;
 
-  // Host: any, wildcard, or exact (normalised through URL).
-  if (hostText === "" || hostText === "*") {
-    return withPath(key, anyScheme, "", "any", "", port, rawPath, undefined);
-  }
-  if (hostText.startsWith("*")) {
+  // Host: any (`""` or `*`), wildcard, or exact (normalised through URL).
+  let hostMatch: HostMatch = "any";
+  let domain = "";
+  if (hostText.startsWith("*") && hostText !== "*") {
     const prefix = hostText.startsWith("*.") ? "*." : "*";
     const raw = hostText.slice(prefix.length);
     // A numeric tail (`*.0.1`) stays text: URL would read it as an IPv4 address. HTTPX matches it as text too.
-    const domain = NUMERIC.test(raw) ? raw : raw.includes("*") || raw.includes("[") ? undefined : normaliseHost(raw);
-    if (!domain || domain.startsWith(".")) {
+    const name = NUMERIC.test(raw) ? raw : raw.includes("*") || raw.includes("[") ? undefined : normaliseHost(raw);
+    if (!name || name.startsWith(".")) {
       return bad(
         key,
         `a wildcard followed by a domain: "*.example.com" (subdomains) or "*example.com" (with the domain)`,
       );
     }
-    const match = prefix === "*." ? "subdomains" : "domain";
-    return withPath(key, anyScheme, prefix + domain, match, domain, port, rawPath, undefined);
-  }
-  if (hostText.includes("*")) return bad(key, `"*" only at the start of the host, e.g. "all://*.example.com"`);
-  const host = normaliseHost(hostText);
-  if (host === undefined) return bad(key, "a valid host name or IP address");
-  const isIp = host.startsWith("[") || IPV4.test(host);
-  if (isIp && /^\/\d+$/.test(rawPath)) {
-    const cidr = cidrOf(host, Number(rawPath.slice(1)));
-    if (!cidr) return bad(key, `a prefix length from 0 to ${host.startsWith("[") ? 128 : 32} after the address`);
-    return build(key, anyScheme, cidr.host, "cidr", cidr.host, port, "", cidr.range);
-  }
-  return withPath(key, anyScheme, host, "exact", host, port, rawPath, undefined);
-};
-
-const withPath = (
-  key: string,
-  scheme: string,
-  host: string,
-  hostMatch: HostMatch,
-  domain: string,
-  port: number | undefined,
-  rawPath: string,
-  cidr: CidrRange | undefined,
-): UrlPattern | InvalidOptions => {
-  let path = "";
-  if (rawPath !== "" && rawPath !== "/") {
-    try {
-      // Same percent-encoding and dot-segment rules as the request URL's pathname.
-      path = new URL(rawPath, "http://h").pathname.replace(/\/+$/, "");
-    } catch {
-      return bad(key, "a valid path prefix");
+    hostMatch = prefix === "*." ? "subdomains" : "domain";
+    domain = name;
+  } else if (hostText !== "" && hostText !== "*") {
+    if (hostText.includes("*")) return bad(key, `"*" only at the start of the host, e.g. "all://*.example.com"`);
+    const host = normaliseHost(hostText);
+    if (host === undefined) return bad(key, "a valid host name or IP address");
+    const isIp = host.startsWith("[") || IPV4.test(host);
+    if (isIp && /^\/\d+$/.test(rawPath)) {
+      const cidr = cidrOf(host, Number(rawPath.slice(1)));
+      if (!cidr) return bad(key, `a prefix length from 0 to ${host.startsWith("[") ? 128 : 32} after the address`);
+      return build(key, anyScheme, "cidr", cidr.host, port, "", cidr.range);
     }
+    hostMatch = "exact";
+    domain = host;
   }
-  return build(key, scheme, host, hostMatch, domain, port, path, cidr);
+  const path = pathPrefix(rawPath);
+  if (path === undefined) return bad(key, "a valid path prefix");
+  return build(key, anyScheme, hostMatch, domain, port, path, undefined);
 };
 
+/** A key's path as a prefix without a trailing `/`, or undefined when it does not parse. */
+const pathPrefix = (rawPath: string): string | undefined => {
+  if (rawPath === "" || rawPath === "/") return "";
+  try {
+    // Same percent-encoding and dot-segment rules as the request URL's pathname.
+    return new URL(rawPath, "http://h").pathname.replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
+};
+
+/** The pattern; `host` is derived from `hostMatch` and `domain` (`*.` or `*` before a wildcard's domain). */
 const build = (
   key: string,
   scheme: string,
-  host: string,
   hostMatch: HostMatch,
   domain: string,
   port: number | undefined,
@@ -267,7 +263,7 @@ const build = (
     -path.length,
     -(cidr ? cidr.bits : 129),
   ];
-  return { key, scheme, host, hostMatch, domain, port, path, cidr, priority };
+  return { key, scheme, host: prefix + domain, hostMatch, domain, port, path, cidr, priority };
 };
 
 /** `path` is `prefix` or goes on below it (segment boundary: `/v2` matches `/v2/x`, not `/v20`). */
@@ -277,151 +273,6 @@ const pathMatches = (path: string, prefix: string): boolean =>
 /** Whether `host` ends with `.domain`, with at least one character before the dot (HTTPX's `.+\.`). */
 const isSubdomain = (host: string, domain: string): boolean =>
   host.length > domain.length + 1 && host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === 46;
-
-// ---- IP literals and CIDR ranges (allocation-free: the router calls these per request) ----
-
-/**
- * A CIDR range (extension key form `all://10.0.0.0/8`, `all://[fe80::]/10`).
- *
- * @example
- * ```ts
- * import { UrlPattern } from "@switchyard/switchyard";
- * UrlPattern.parse("all://10.1.2.3/8").cidr; // { family: 4, address: "10.0.0.0", bits: 8, words: [167772160, 0, 0, 0] }
- * ```
- */
-export interface CidrRange {
-  /** 4 or 6. */
-  readonly family: 4 | 6;
-  /** The network address, host bits cleared, as `URL` writes it (IPv6 without brackets). */
-  readonly address: string;
-  /** The prefix length. */
-  readonly bits: number;
-  /** The network address as four 32-bit words (IPv4 uses the first), for fast comparisons. */
-  readonly words: readonly number[];
-}
-
-const groups = new Uint16Array(8);
-
-const hexDigit = (c: number): number =>
-  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-
-/** Parses IPv6 text (no brackets, hex groups, at most one `::`) into `groups`. */
-const parseV6 = (s: string, start: number, end: number): boolean => {
-  let n = 0;
-  let gap = -1;
-  let i = start;
-  if (i < end && s.charCodeAt(i) === 58) {
-    if (s.charCodeAt(i + 1) !== 58) return false;
-    gap = 0;
-    i += 2;
-  }
-  while (i < end) {
-    if (n === 8) return false;
-    let value = 0;
-    let digits = 0;
-    for (let h = hexDigit(s.charCodeAt(i)); i < end && h >= 0; h = hexDigit(s.charCodeAt(++i))) {
-      value = value * 16 + h;
-      digits++;
-    }
-    if (digits === 0 || digits > 4) return false;
-    groups[n++] = value;
-    if (i === end) break;
-    if (s.charCodeAt(i++) !== 58 || i === end) return false;
-    if (s.charCodeAt(i) === 58) {
-      if (gap >= 0) return false;
-      gap = n;
-      i++;
-    }
-  }
-  if (gap < 0) return n === 8;
-  if (n === 8) return false;
-  const tail = n - gap;
-  for (let k = 0; k < tail; k++) groups[7 - k] = groups[n - 1 - k];
-  for (let k = gap; k < 8 - tail; k++) groups[k] = 0;
-  return true;
-};
-
-/** Parses dotted-quad text into a 32-bit number, or -1. */
-const parseV4 = (s: string): number => {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      value = value * 256 + octet;
-      octet = digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + c - 48;
-      digits++;
-      if (octet > 255) return -1;
-    } else return -1;
-  }
-  return dots === 3 && digits > 0 ? value * 256 + octet : -1;
-};
-
-/**
- * Parses a URL hostname (`1.2.3.4` or `[::1]`) into four 32-bit words in
- * `out`; returns the family, or 0 when the host is not an IP literal. Allocates nothing.
- *
- * @example
- * ```ts
- * import { parseIpHost } from "./pattern.ts";
- * const words = new Uint32Array(4);
- * parseIpHost("10.0.0.1", words); // 4, words[0] === 0x0a000001
- * ```
- */
-export const parseIpHost = (host: string, out: Uint32Array): 0 | 4 | 6 => {
-  const first = host.charCodeAt(0);
-  if (first === 91) {
-    if (host.charCodeAt(host.length - 1) !== 93 || !parseV6(host, 1, host.length - 1)) return 0;
-    for (let i = 0; i < 4; i++) out[i] = ((groups[2 * i] << 16) | groups[2 * i + 1]) >>> 0;
-    return 6;
-  }
-  if (!(first >= 48 && first <= 57)) return 0;
-  const v4 = parseV4(host);
-  if (v4 < 0) return 0;
-  out[0] = v4;
-  out[1] = out[2] = out[3] = 0;
-  return 4;
-};
-
-/**
- * Whether the address in `words` (from `parseIpHost`) lies in `range`.
- *
- * @example
- * ```ts
- * import { cidrContains, parseIpHost, UrlPattern } from "./pattern.ts";
- * const words = new Uint32Array(4);
- * const family = parseIpHost("10.9.8.7", words);
- * family !== 0 && cidrContains(UrlPattern.parse("all://10.0.0.0/8").cidr!, family, words); // true
- * ```
- */
-export const cidrContains = (range: CidrRange, family: 4 | 6, words: Uint32Array): boolean => {
-  if (family !== range.family) return false;
-  for (let i = 0, bits = range.bits; bits > 0; i++, bits -= 32) {
-    const mask = bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((words[i] & mask) >>> 0) !== range.words[i]) return false;
-  }
-  return true;
-};
-
-/** The range `host/bits` (host as `URL` normalised it), host bits cleared; undefined when bits is out of range. */
-const cidrOf = (host: string, bits: number): { host: string; range: CidrRange } | undefined => {
-  const words = new Uint32Array(4);
-  const family = parseIpHost(host, words);
-  if (family === 0 || bits > (family === 4 ? 32 : 128)) return undefined;
-  for (let i = 0, left = bits; i < 4; i++, left -= 32) {
-    words[i] = left >= 32 ? words[i] : left <= 0 ? 0 : (words[i] & (0xffffffff << (32 - left))) >>> 0;
-  }
-  const text = family === 4
-    ? [24, 16, 8, 0].map((s) => (words[0] >>> s) & 255).join(".")
-    : normaliseHost(`[${[...words].flatMap((w) => [(w >>> 16).toString(16), (w & 0xffff).toString(16)]).join(":")}]`)!;
-  const address = family === 4 ? text : text.slice(1, -1);
-  return { host: text, range: { family, address, bits, words: [...words] } };
-};
 
 const scratch = new Uint32Array(4);
 

@@ -2,44 +2,27 @@
  * A compiled set of mount keys: `resolve(url)` returns what a sorted linear
  * scan (HTTPX's `_transport_for_url`) would, without scanning.
  *
- * Keys are compiled once. Hosts (exact, `*.d` and `*d` alike) go into one
- * hash table keyed by the host text; under each host, keys are split by port,
- * then by scheme; path prefixes are looked up segment by segment when a
- * bucket holds many. A lookup reads the URL's serialisation in place and walks
- * its host right to left, hashing as it goes, so at every dot it has the hash
- * of that label suffix (`b.example.com`, `example.com`, `com`) without
- * slicing a string. Each entry carries its rank in priority order and the
- * lowest-ranked candidate wins, so the answer equals the first match of the
- * sorted list. CIDR ranges cannot be hashed: they sit in a short list read
- * only when the URL's host is an IP literal. Resolving among 10,000 keys costs
- * about what resolving among 10 does; `bench/router_bench.ts` measures it.
+ * Keys are compiled once, into `host_index.ts`'s index. Hosts (exact, `*.d`
+ * and `*d` alike) go into one hash table keyed by the host text; under each
+ * host, keys are split by port, then by scheme; path prefixes are looked up
+ * segment by segment when a bucket holds many. A lookup reads the URL's
+ * serialisation in place and walks its host right to left, hashing as it goes,
+ * so at every dot it has the hash of that label suffix (`b.example.com`,
+ * `example.com`, `com`) without slicing a string. Each entry carries its rank
+ * in priority order and the lowest-ranked candidate wins, so the answer equals
+ * the first match of the sorted list. CIDR ranges cannot be hashed: they sit
+ * in a short list read only when the URL's host is an IP literal. Resolving
+ * among 10,000 keys costs about what resolving among 10 does;
+ * `bench/router_bench.ts` measures it.
  *
  * @module
  */
 import { InvalidOptions } from "../core/errors.ts";
-import { cidrContains, parseIpHost, UrlPattern } from "./pattern.ts";
+import { buildHostIndex, type HostNode, type Leaf, type Route, type SchemeNode } from "./host_index.ts";
+import { cidrContains, parseIpHost } from "./ip.ts";
+import { UrlPattern } from "./pattern.ts";
 
-/**
- * One compiled entry: the key, its parsed pattern, its value and its rank
- * (0 = the most specific key).
- *
- * @example
- * ```ts
- * import { Router } from "@switchyard/switchyard";
- * const route = Router.make({ "https://": "tls" }).resolve(new URL("https://x.test/"));
- * route?.key; // "https://"
- * ```
- */
-export interface Route<V> {
-  /** The key as written. */
-  readonly key: string;
-  /** The parsed key. */
-  readonly pattern: UrlPattern;
-  /** What the key was mounted with. */
-  readonly value: V;
-  /** Position in priority order, 0 first. */
-  readonly rank: number;
-}
+export type { Route } from "./host_index.ts";
 
 /**
  * A compiled routing table. Build one with `Router.make`.
@@ -82,47 +65,6 @@ export interface RouterStatics {
    */
   make<V>(entries: Iterable<readonly [string, V]> | Readonly<Record<string, V>>): Router<V>;
 }
-
-/** One (host, port, scheme) bucket: entries that differ only by path (and key spelling). */
-interface Leaf<V> {
-  readonly list: Array<Route<V>>;
-  paths: number;
-  byPath: Map<string, Route<V>> | undefined;
-  anyPath: Route<V> | undefined;
-}
-/** Leaves by scheme (`"http:"`); `any` holds the keys with no scheme. */
-interface SchemeNode<V> {
-  readonly schemes: Map<string, Leaf<V>>;
-  any: Leaf<V> | undefined;
-}
-/** Scheme nodes by port (`"8080"`); `any` holds the keys with no port. */
-interface HostNode<V> {
-  readonly ports: Map<string, SchemeNode<V>>;
-  any: SchemeNode<V> | undefined;
-}
-/** Every key naming one host text: exactly, as `*.text` and as `*text`. Chained on hash collisions. */
-interface HostBucket<V> {
-  readonly text: string;
-  exact: HostNode<V> | undefined;
-  subdomains: HostNode<V> | undefined;
-  domain: HostNode<V> | undefined;
-  next: HostBucket<V> | undefined;
-}
-interface CidrEntry<V> {
-  readonly route: Route<V>;
-  readonly scheme: string;
-  readonly port: string;
-}
-
-/** Above this many path keys in one bucket, paths are looked up segment by segment instead of tried in turn. */
-const PATH_SCAN_LIMIT = 4;
-
-/** Hash of `text[start, end)` read right to left, the order the lookup walks a host. */
-const hashRight = (text: string, start: number, end: number): number => {
-  let h = 0;
-  for (let k = end - 1; k >= start; k--) h = (Math.imul(h, 31) + text.charCodeAt(k)) & 0x3fffffff;
-  return h;
-};
 
 const better = <V>(a: Route<V> | undefined, b: Route<V> | undefined): Route<V> | undefined =>
   b === undefined ? a : a === undefined || b.rank < a.rank ? b : a;
@@ -194,53 +136,6 @@ const searchHost = <V>(
   return node.any === undefined ? best : searchSchemes(node.any, scheme, best);
 };
 
-const insertInto = <V>(node: HostNode<V>, route: Route<V>): void => {
-  const { port, scheme } = route.pattern;
-  let schemes = port === undefined ? node.any : node.ports.get(String(port));
-  if (schemes === undefined) {
-    schemes = { schemes: new Map(), any: undefined };
-    if (port === undefined) node.any = schemes;
-    else node.ports.set(String(port), schemes);
-  }
-  let leaf = scheme === "" ? schemes.any : schemes.schemes.get(`${scheme}:`);
-  if (leaf === undefined) {
-    leaf = { list: [], paths: 0, byPath: undefined, anyPath: undefined };
-    if (scheme === "") schemes.any = leaf;
-    else schemes.schemes.set(`${scheme}:`, leaf);
-  }
-  leaf.list.push(route);
-  if (route.pattern.path !== "") leaf.paths++;
-};
-
-const newHostNode = <V>(): HostNode<V> => ({ ports: new Map(), any: undefined });
-
-const indexPaths = <V>(node: HostNode<V>): void => {
-  for (const schemes of [...node.ports.values(), node.any]) {
-    for (const leaf of schemes ? [...schemes.schemes.values(), schemes.any] : []) {
-      if (leaf === undefined || leaf.paths <= PATH_SCAN_LIMIT) continue;
-      const byPath = new Map<string, Route<V>>();
-      for (const route of leaf.list) {
-        const path = route.pattern.path;
-        if (path === "") leaf.anyPath ??= route;
-        else if (!byPath.has(path)) byPath.set(path, route);
-      }
-      leaf.byPath = byPath;
-    }
-  }
-};
-
-/** The bucket for `text`, created on first use. */
-const bucketFor = <V>(table: Map<number, HostBucket<V>>, text: string): HostBucket<V> => {
-  const h = hashRight(text, 0, text.length);
-  let bucket = table.get(h);
-  while (bucket !== undefined && bucket.text !== text) bucket = bucket.next;
-  if (bucket === undefined) {
-    bucket = { text, exact: undefined, subdomains: undefined, domain: undefined, next: table.get(h) };
-    table.set(h, bucket);
-  }
-  return bucket;
-};
-
 const toPairs = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<string, V>>): Map<string, V> => {
   // A Map keeps a re-set key in its first position, as a Python dict does.
   const pairs = new Map<string, V>();
@@ -267,35 +162,8 @@ const make = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<strin
   parsed.sort((a, b) => UrlPattern.compare(a.pattern, b.pattern));
   const routes: Array<Route<V>> = parsed.map((p, rank) => ({ ...p, rank }));
 
-  const hosts = new Map<number, HostBucket<V>>();
-  const anyHost: HostNode<V> = newHostNode();
-  const cidrs: Array<CidrEntry<V>> = [];
-  let longest = 0;
-  for (const route of routes) {
-    const p = route.pattern;
-    if (p.hostMatch === "any") insertInto(anyHost, route);
-    else if (p.hostMatch === "cidr") {
-      cidrs.push({
-        route,
-        scheme: p.scheme === "" ? "" : `${p.scheme}:`,
-        port: p.port === undefined ? "" : `${p.port}`,
-      });
-    } else {
-      const bucket = bucketFor(hosts, p.domain);
-      const kind = p.hostMatch;
-      insertInto(bucket[kind] ??= newHostNode(), route);
-      if (kind !== "exact") longest = Math.max(longest, p.domain.length);
-    }
-  }
-  // Which lengths a wildcard domain has: the walk probes a suffix only when one could hit.
-  const suffixLengths = new Uint8Array(longest + 1);
-  for (const head of hosts.values()) {
-    for (let b: HostBucket<V> | undefined = head; b !== undefined; b = b.next) {
-      if (b.subdomains || b.domain) suffixLengths[b.text.length] = 1;
-      for (const node of [b.exact, b.subdomains, b.domain]) if (node) indexPaths(node);
-    }
-  }
-  indexPaths(anyHost);
+  // Destructured once, so the closure below reads constants, not properties of the index.
+  const { hosts, anyHost, cidrs, longest, suffixLengths } = buildHostIndex(routes);
 
   const hasHosts = hosts.size !== 0;
   const hasAny = anyHost.any !== undefined || anyHost.ports.size !== 0;
@@ -360,7 +228,7 @@ const make = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<strin
               }
             }
           }
-          h = (Math.imul(h, 31) + c) & 0x3fffffff;
+          h = (Math.imul(h, 31) + c) & 0x3fffffff; // hashRight's step, inlined
         }
         hostStart = k + 1;
         const n = hostEnd - hostStart;
