@@ -44,3 +44,12 @@ export {
   type MountsStatics,
   type MountsTransport,
 } from "./router/mounts.ts";
+export {
+  type HttpLimits,
+  type HttpProxyOption,
+  type HttpTimeouts,
+  type HttpTlsOptions,
+  HttpTransport,
+  type HttpTransportOptions,
+  type HttpTransportStatics,
+} from "./transports/http.ts";

@@ -15,6 +15,7 @@ import { makeRequestBuilder, type RequestInput } from "./request.ts";
 import { rememberRequest } from "./response.ts";
 import { type Plugin, Transport } from "./transport.ts";
 import { buildRoute } from "./route.ts";
+import type { MountExplanation } from "../router/mounts.ts";
 
 /** Options of `Client.make`. */
 export interface ClientOptions {
@@ -98,6 +99,11 @@ export interface Client {
   readonly options: (url: string | URL, init?: RequestOptions) => Effect.Effect<Response, ClientError>;
   /** The composed pipeline (plugins, then the router, then the transports). */
   readonly transport: Transport;
+  /**
+   * Why a URL goes to the transport it goes to: the winning mount key, every
+   * matching key in priority order, and the reason in one sentence.
+   */
+  readonly explain: (url: string | URL) => MountExplanation;
   /** Closes every transport the client owns. Idempotent. */
   readonly close: () => Effect.Effect<void>;
   /** `await using client = Client.make(...)` closes it at the end of the block. */
@@ -142,7 +148,7 @@ const withJson = (method: string, init: RequestOptions): RequestInit => {
 const make = (options: ClientOptions = {}): Client => {
   const opts = parseOptions(OptionsSchema, options);
   const build = makeRequestBuilder(opts);
-  const { transport, owned } = buildRoute(opts);
+  const { transport, owned, explain } = buildRoute(opts);
   const pipeline = Transport.compose(transport, opts.plugins ?? []);
   const follow = opts.followRedirects ?? true;
   const maxRedirects = opts.maxRedirects ?? 20;
@@ -206,6 +212,7 @@ const make = (options: ClientOptions = {}): Client => {
     head: (url, init) => request("HEAD", url, init),
     options: (url, init) => request("OPTIONS", url, init),
     transport: pipeline,
+    explain,
     close,
     [Symbol.asyncDispose]: () => (closed ??= Effect.runPromise(close())),
   };

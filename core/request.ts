@@ -82,26 +82,17 @@ const badHeaderName = (headers: HeadersInit | undefined): string | undefined => 
 };
 
 /**
- * Resolves `input` against `base`: absolute URLs are used as they are;
+ * Resolves `input` against `base`: absolute URLs are passed on as strings
+ * (`new Request` parses them once; a failure there becomes `InvalidUrl`);
  * anything else is appended to the base path.
  */
-const resolveUrl = (input: string, base: URL | undefined, method: string): URL => {
-  if (ABSOLUTE.test(input)) {
-    try {
-      return new URL(input);
-    } catch (cause) {
-      throw new InvalidUrl({ method, url: input }, { detail: "not a valid URL", cause });
-    }
-  }
+const resolveUrl = (input: string, base: string | undefined, method: string): string => {
+  if (ABSOLUTE.test(input)) return input;
   if (base === undefined) {
     throw new InvalidUrl({ method, url: input }, { detail: "a relative URL needs the client's `baseUrl`" });
   }
-  try {
-    // "/users" and "users" both land under the base path.
-    return new URL(input.charCodeAt(0) === 47 /* "/" */ ? input.slice(1) : input, base);
-  } catch (cause) {
-    throw new InvalidUrl({ method, url: input }, { detail: "not a valid URL", cause });
-  }
+  // "/users" and "users" both land under the base path (which ends with "/").
+  return base + (input.charCodeAt(0) === 47 /* "/" */ ? input.slice(1) : input);
 };
 
 /**
@@ -118,7 +109,7 @@ const resolveUrl = (input: string, base: URL | undefined, method: string): URL =
 export const makeRequestBuilder = (
   options: { readonly baseUrl?: string | URL; readonly headers?: HeadersInit },
 ): RequestBuilder => {
-  const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl);
+  const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl).href;
   const defaults = parseDefaultHeaders(options.headers);
   return (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : "GET");

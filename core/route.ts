@@ -1,11 +1,14 @@
 /**
  * The one place where a request meets its transport: the client's default
- * transport, the user's mounts and the environment's proxies, composed into
- * a single Transport.
+ * transport and the user's mounts, composed into a single Transport.
+ * Environment proxies are a property of the network transport
+ * (`HttpTransport`'s `trustEnv`), so they never reach a mock or an
+ * in-process app, and a custom `HttpTransport` keeps them.
  *
  * @module
  */
-import { InvalidOptions } from "./errors.ts";
+import { type MountExplanation, Mounts } from "../router/mounts.ts";
+import { HttpTransport } from "../transports/http.ts";
 import type { Transport } from "./transport.ts";
 
 /** What `buildRoute` needs from the client options. */
@@ -19,12 +22,20 @@ export interface RouteOptions {
 export interface Route {
   readonly transport: Transport;
   readonly owned: ReadonlyArray<Transport>;
+  /** Why a URL goes where it goes (a single "fallback" answer without mounts). */
+  readonly explain: (url: string | URL) => MountExplanation;
 }
 
-/** Composes the default transport, mounts and env proxies (mounts: see router/mounts.ts). */
+/** Composes the default transport (built here when not given) with the mounts. */
 export const buildRoute = (options: RouteOptions): Route => {
-  if (!options.transport) {
-    throw new InvalidOptions({ option: "transport", received: "undefined", expected: "a Transport" });
+  const fallback = options.transport ??
+    HttpTransport.make(options.trustEnv === undefined ? undefined : { trustEnv: options.trustEnv });
+  if (options.mounts === undefined || Object.keys(options.mounts).length === 0) {
+    // No mounts: an empty table routes everything to the default transport (and can say so).
+    const none = Mounts.make({}, fallback);
+    return { transport: fallback, owned: [fallback], explain: none.explain };
   }
-  return { transport: options.transport, owned: [options.transport] };
+  // Mounts.close closes every mounted transport and the fallback, each once.
+  const routed = Mounts.make(options.mounts, fallback);
+  return { transport: routed, owned: [routed], explain: routed.explain };
 };

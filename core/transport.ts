@@ -27,14 +27,25 @@ export interface Transport {
   readonly handle: (request: Request) => Effect.Effect<Response, TransportError>;
   /** Frees everything the transport opened. Idempotent. */
   readonly close: () => Effect.Effect<void>;
+  /**
+   * Optional Promise lane with exactly `handle`'s semantics: the same
+   * response, and the same typed errors as rejections. `client.fetch` uses it,
+   * skipping the Effect runtime, when every layer between the client and the
+   * transport has one (plugins made with `Transport.wrap` don't) and the
+   * client has no `timeout`. Cancellation on this lane is the request's own
+   * `signal`.
+   */
+  readonly fetch?: (request: Request) => Promise<Response>;
 }
 
-/** What `Transport.make` takes: `close` is optional. */
+/** What `Transport.make` takes: `close` and `fetch` are optional. */
 export interface TransportSpec {
   /** Sends one request. */
   readonly handle: (request: Request) => Effect.Effect<Response, TransportError>;
   /** Frees resources; called at most once. */
   readonly close?: () => Effect.Effect<void>;
+  /** The Promise lane: same semantics as `handle` (see `Transport.fetch`). */
+  readonly fetch?: (request: Request) => Promise<Response>;
 }
 
 /**
@@ -63,7 +74,8 @@ export interface TransportStatics extends Context.Service<Transport, Transport> 
   make(spec: TransportSpec): Transport;
   /**
    * A transport whose `close` is `next.close`: for plugins, which own nothing
-   * but the transport they wrap.
+   * but the transport they wrap. It has no Promise lane, so requests through
+   * it run on the Effect lane.
    */
   wrap(next: Transport, handle: Transport["handle"]): Transport;
   /**
@@ -79,12 +91,12 @@ export interface TransportStatics extends Context.Service<Transport, Transport> 
 
 const make = (spec: TransportSpec): Transport => {
   const close = spec.close;
-  if (!close) return { handle: spec.handle, close: () => Effect.void };
   let closed: Effect.Effect<void> | undefined;
   return {
     handle: spec.handle,
     // Idempotent: the first call runs `close`, later calls are no-ops.
-    close: () => Effect.suspend(() => closed ?? (closed = Effect.void, close())),
+    close: close ? () => Effect.suspend(() => closed ?? (closed = Effect.void, close())) : () => Effect.void,
+    ...(spec.fetch ? { fetch: spec.fetch } : {}),
   };
 };
 

@@ -51,3 +51,17 @@ test("e2e: a real server's redirect to another origin is followed across transpo
     await server.close();
   }
 });
+
+test("e2e: client.explain says which mount wins and why", async () => {
+  const mock = MockTransport.make(() => new Response("m"));
+  await using client = Client.make({
+    transport: MockTransport.make(() => new Response("default")),
+    mounts: { "all://*.internal": mock, "all://": null, "all://*:8443": mock },
+  });
+  const explained = client.explain("http://db.internal/x");
+  assert.equal(explained.key, "all://*.internal");
+  assert.equal(explained.transport, mock);
+  assert.match(explained.reason, /"all:\/\/\*\.internal" wins over "all:\/\/": its host is longer/);
+  assert.equal(client.explain("https://db.internal:8443/").key, "all://*:8443");
+  assert.equal(client.explain("https://other.test/").fallback, true);
+});

@@ -1,0 +1,2 @@
+// Cold-start baseline: the runtime starting and exiting, nothing imported.
+export {};

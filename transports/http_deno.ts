@@ -1,0 +1,229 @@
+/**
+ * The Deno engine: `fetch` with one `Deno.HttpClient` per transport, and the
+ * only place where Deno's fetch failures are mapped to the error tree.
+ *
+ * Deno puts the useful text in `error.cause.message` (reference/RUNTIMES.md §2):
+ * `client error (Connect)` is the connect phase (`dns error` inside it: DNS),
+ * `client error (SendRequest)` means a connection existed, and a top-level
+ * `error reading a body from connection` is a failed body read.
+ *
+ * @module
+ */
+import {
+  ConnectError,
+  InvalidOptions,
+  LocalProtocolError,
+  ProxyError,
+  ReadError,
+  RemoteProtocolError,
+  type TransportError,
+  UnsupportedProtocol,
+  WriteError,
+} from "../core/errors.ts";
+import { type BodyKind, describeRuntimeError, type Engine } from "./http_engine.ts";
+import { makeNodeEngine } from "./http_node.ts";
+import type { ResolvedHttpOptions } from "./http_options.ts";
+
+interface DenoGlobal {
+  createHttpClient(options: Deno.CreateHttpClientOptions & { cert?: string; key?: string }): Deno.HttpClient;
+  env: { get(name: string): string | undefined };
+  permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
+}
+const deno = (): DenoGlobal => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+
+/** The variables Deno builds into every HttpClient (ext/fetch/proxy.rs `from_env`), read when the client is made. */
+const ENV_PROXY_VARS = ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] as const;
+const NO_PROXY_VARS = ["NO_PROXY", "no_proxy"] as const;
+
+/** `set`, `unset`, or `unknown` (no `--allow-env` for it: Deno still reads it, we cannot). */
+const envState = (names: ReadonlyArray<string>): "set" | "unset" | "unknown" => {
+  let unknown = false;
+  for (const name of names) {
+    let state: string;
+    try {
+      state = deno().permissions.querySync({ name: "env", variable: name }).state;
+    } catch {
+      state = "denied";
+    }
+    if (state !== "granted") {
+      unknown = true;
+      continue;
+    }
+    if (deno().env.get(name)) return "set";
+  }
+  return unknown ? "unknown" : "unset";
+};
+
+const refuse = (option: string, received: string, expected: string): never => {
+  throw new InvalidOptions({ option, received, expected, runtime: "deno" });
+};
+
+const proxyOption = (o: ResolvedHttpOptions): Deno.Proxy | undefined => {
+  if (o.proxy === undefined) return undefined;
+  const { url, headers } = o.proxy;
+  if (Object.keys(headers).length > 0) {
+    refuse("proxy.headers", "extra proxy headers", "Deno's HttpClient cannot send extra headers to a proxy");
+  }
+  const bare = new URL(url.href);
+  bare.username = "";
+  bare.password = "";
+  const proxy: Deno.Proxy = { url: bare.href };
+  if (url.username !== "" || url.password !== "") {
+    proxy.basicAuth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  }
+  return proxy;
+};
+
+/** Checks what Deno cannot do, then builds the client's options. */
+const clientOptions = (o: ResolvedHttpOptions): Deno.CreateHttpClientOptions & { cert?: string; key?: string } => {
+  if (!o.trustEnv) {
+    // Deno starts every HttpClient from the proxy variables (ext/fetch/lib.rs create_http_client): a direct
+    // client exists only if none is set when it is made. An explicit proxy or socket wins over them, but
+    // NO_PROXY still sends matching hosts around it.
+    const pinned = o.proxy !== undefined;
+    const names = pinned ? NO_PROXY_VARS : ENV_PROXY_VARS;
+    const state = envState(names);
+    if (state !== "unset") {
+      refuse(
+        "trustEnv",
+        `false while ${state === "set" ? "one of" : "Switchyard cannot read (no --allow-env)"} ${names.join(", ")}` +
+          `${state === "set" ? " is set" : ""}`,
+        `Deno builds ${names.join("/")} into every HttpClient, so it cannot ignore them: unset them ` +
+          `before constructing, or grant --allow-env=${names.join(",")} so Switchyard can check they are unset`,
+      );
+    }
+  }
+  const options: Deno.CreateHttpClientOptions & { cert?: string; key?: string } = {
+    http1: o.http1,
+    http2: o.http2,
+  };
+  const proxy = proxyOption(o);
+  if (proxy !== undefined) options.proxy = proxy;
+  if (o.localAddress !== undefined) options.localAddress = o.localAddress;
+  if (o.tls.caCerts.length > 0) options.caCerts = [...o.tls.caCerts];
+  if (o.tls.cert !== undefined) {
+    options.cert = o.tls.cert;
+    options.key = o.tls.key;
+  }
+  if (o.limits.maxKeepAliveConnections !== undefined) options.poolMaxIdlePerHost = o.limits.maxKeepAliveConnections;
+  if (o.limits.keepAliveExpiry !== undefined) options.poolIdleTimeout = o.limits.keepAliveExpiry;
+  return options;
+};
+
+const causeText = (error: unknown): string => {
+  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message;
+  return typeof cause === "string" ? cause : "";
+};
+
+const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request): TransportError => {
+  const top = error instanceof Error ? error.message : "";
+  const cause = causeText(error);
+  const detail = describeRuntimeError(error);
+  const options = { detail, cause: error };
+  const blocked = /Requests to port (\d+) are blocked/.exec(top);
+  if (blocked) {
+    return new UnsupportedProtocol(request, { detail: `Deno's fetch refuses port ${blocked[1]} (fetch bad ports)` });
+  }
+  if (cause.includes("client error (Connect)")) {
+    if (cause.includes("proxy authentication required") || cause.includes("unsuccessful tunnel")) {
+      return new ProxyError(request, { detail: `the proxy refused the CONNECT tunnel (${detail})`, cause: error });
+    }
+    if (o.proxy !== undefined && /tcp connect error|dns error|unexpected eof while tunneling/.test(cause)) {
+      return new ProxyError(request, { detail: `could not reach the proxy (${detail})`, cause: error });
+    }
+    if (/certificate|UnknownIssuer|CaUsedAsEndEntity|NotValidForName|BadSignature/i.test(cause)) {
+      return new ConnectError(request, { detail: `TLS certificate verification failed (${detail})`, cause: error });
+    }
+    if (cause.includes("dns error")) {
+      return new ConnectError(request, { detail: `DNS lookup failed (${detail})`, cause: error });
+    }
+    return new ConnectError(request, options);
+  }
+  if (cause.includes("client error (SendRequest)") || cause.includes("client error")) {
+    if (/closed before message completed|invalid HTTP|parse|unexpected|invalid status/i.test(cause)) {
+      return new RemoteProtocolError(request, options);
+    }
+    if (/broken pipe/i.test(cause)) return new WriteError(request, options);
+    return new ReadError(request, options);
+  }
+  if (/Connection reset|os error 104/i.test(cause)) return new ReadError(request, options);
+  if (error instanceof TypeError && /header|Invalid (method|URL)/i.test(top)) {
+    return new LocalProtocolError(request, options);
+  }
+  if (error instanceof Error && error.name === "NotCapable") {
+    return new ConnectError(request, { detail: `Deno denied the permission (${detail})`, cause: error });
+  }
+  // Unplaceable: report the class that does not claim the request never left.
+  return new ReadError(request, options);
+};
+
+const classifyBody = (error: unknown, request: Request): TransportError | undefined => {
+  const top = error instanceof Error ? error.message : "";
+  if (top.includes("error reading a body from connection") || /Connection reset|os error 104/.test(causeText(error))) {
+    return new ReadError(request, { detail: describeRuntimeError(error), cause: error });
+  }
+  return undefined;
+};
+
+/** Deno's Request keeps its body's source (null for a stream) in an internal slot; absent: unknown. */
+const bodyKind = (request: Request): BodyKind => {
+  if (request.method === "GET" || request.method === "HEAD") return "none";
+  for (const symbol of Object.getOwnPropertySymbols(request)) {
+    if (symbol.description !== "request") continue;
+    const inner = (request as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[symbol];
+    if (inner === undefined || inner === null || typeof inner !== "object" || !("body" in inner)) break;
+    if (inner.body === null) return "none";
+    return inner.body?.source === null ? "stream" : "buffered";
+  }
+  // Without the slot we cannot tell, and Deno reads a streamed body before it connects: never re-send.
+  return "stream";
+};
+
+/** The fetch engine; throws `InvalidOptions` for what Deno cannot do. */
+const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
+  const client = deno().createHttpClient(clientOptions(o));
+  // Built once: Deno's fetch makes a new Request from (request, init) anyway; a signal costs ~2 µs more.
+  const init = Object.freeze({ redirect: "manual", client }) as RequestInit;
+  return {
+    name: "deno",
+    send: (request, signal) =>
+      fetch(request, signal === undefined ? init : { redirect: "manual", client, signal } as RequestInit),
+    classify: classifier(o),
+    classifyBody,
+    check: undefined,
+    bodyKind,
+    wantsSignal: false,
+    observesConnect: false,
+    proxied: o.proxy !== undefined,
+    close: () => client.close(),
+  };
+};
+
+/**
+ * The engine for these options on Deno: fetch, except for a unix socket, which goes through node:http.
+ * Deno's fetch over a unix socket (`Deno.createHttpClient({ proxy: { transport: "unix" } })`) sends an
+ * absolute-form request line (`GET http://localhost/x HTTP/1.1`, refused by strict servers) and applies
+ * NO_PROXY to it, sending a listed host (e.g. `localhost`) over TCP instead of the socket.
+ *
+ * @example
+ * ```ts
+ * import { denoEngine } from "./http_deno.ts";
+ * import { resolveHttpOptions } from "./http_options.ts";
+ * denoEngine(resolveHttpOptions({ uds: "/var/run/docker.sock" })).name; // "node"
+ * ```
+ */
+export const denoEngine = (o: ResolvedHttpOptions): Engine => {
+  if (o.tls.insecure) {
+    refuse(
+      "tls.dangerouslyIgnoreCertificateErrors",
+      "true",
+      "Deno cannot skip verification per client: start it with --unsafely-ignore-certificate-errors=<host> " +
+        "(local development only)",
+    );
+  }
+  if (o.uds === undefined) return makeDenoEngine(o);
+  if (!o.http1) {
+    refuse("http1", "false together with uds", "HTTP/1.1 over a unix socket (Switchyard uses node:http there on Deno)");
+  }
+  return makeNodeEngine(o, bodyKind);
+};

@@ -1,0 +1,96 @@
+/**
+ * The seam between `HttpTransport` (options, retries, timeouts, pool) and the
+ * one engine per runtime that actually sends. An engine is chosen once, at
+ * construction, by `runtime.name`; each engine file is the only place where
+ * its runtime's failures are mapped to the error tree.
+ *
+ * @module
+ */
+import type { TransportError } from "../core/errors.ts";
+import { redactUrl } from "../core/redact.ts";
+
+/**
+ * What a request's body is, as far as the runtime can tell without changing
+ * how it is sent (on Deno, merely reading `request.body` of a string body
+ * turns its `Content-Length` into chunked encoding).
+ *
+ * @example
+ * ```ts
+ * import type { BodyKind } from "./http_engine.ts";
+ * const kind: BodyKind = "buffered";
+ * ```
+ */
+export type BodyKind = "none" | "buffered" | "stream" | "unknown";
+
+/**
+ * One runtime's way of sending a request and of describing its failures.
+ *
+ * @example
+ * ```ts
+ * import type { Engine } from "./http_engine.ts";
+ * const send = (engine: Engine) => engine.send(new Request("http://127.0.0.1:8080/"), undefined);
+ * ```
+ */
+export interface Engine {
+  /** `"deno"`, `"bun"` or `"node"` (node:http, used where fetch cannot do what was asked). */
+  readonly name: string;
+  /** Sends `request`; `signal` is passed only when a timeout or an interruption needs it. */
+  readonly send: (request: Request, signal: AbortSignal | undefined) => Promise<Response>;
+  /** Maps a failure of `send` (before the response) to the tree. */
+  readonly classify: (error: unknown, request: Request) => TransportError;
+  /** Maps a failure while reading the body; `undefined` when it is not a network failure. */
+  readonly classifyBody: (error: unknown, request: Request) => TransportError | undefined;
+  /** A per-request refusal (e.g. h2c on a runtime without it), or `undefined` when there is none to make. */
+  readonly check: ((request: Request) => TransportError | undefined) | undefined;
+  /** See `BodyKind`. */
+  readonly bodyKind: (request: Request) => BodyKind;
+  /** Whether the engine itself tells a connect timeout from a read timeout (node:http does). */
+  readonly observesConnect: boolean;
+  /** Whether every request should carry an abort signal (cheap next to this engine's own cost). */
+  readonly wantsSignal: boolean;
+  /** Whether an explicit proxy is configured (a `407` response then becomes a `ProxyError`). */
+  readonly proxied: boolean;
+  /** Frees the engine's client, sessions and sockets. */
+  readonly close: () => void;
+}
+
+/**
+ * The text of a runtime error and of its `cause`, one line, credentials in
+ * quoted URLs redacted: for an error's `detail`.
+ *
+ * @example
+ * ```ts
+ * import { describeRuntimeError } from "./http_engine.ts";
+ * describeRuntimeError(new TypeError("fetch failed", { cause: new Error("dns error") })); // "fetch failed: dns error"
+ * ```
+ */
+export const describeRuntimeError = (error: unknown): string => {
+  const e = error as { message?: unknown; cause?: { message?: unknown } } | undefined;
+  const top = typeof e?.message === "string" ? e.message : String(error);
+  const cause = typeof e?.cause?.message === "string" ? `: ${e.cause.message}` : "";
+  return redactText(`${top}${cause}`);
+};
+
+/**
+ * Removes userinfo from every URL in `text` (runtime messages quote URLs).
+ *
+ * @example
+ * ```ts
+ * import { redactText } from "./http_engine.ts";
+ * redactText("error for http://u:pw@proxy:8080/?token=t"); // "error for http://[redacted]@proxy:8080/?token=%5Bredacted%5D"
+ * ```
+ */
+export const redactText = (text: string): string =>
+  text.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s()<>"']+/gi, (url) => redactUrl(url));
+
+/**
+ * Whether a URL string is http(s): the only schemes a network transport
+ * sends (Deno's fetch would also read `file:` URLs).
+ *
+ * @example
+ * ```ts
+ * import { isHttpUrl } from "./http_engine.ts";
+ * isHttpUrl("file:///etc/passwd"); // false
+ * ```
+ */
+export const isHttpUrl = (url: string): boolean => url.startsWith("http://") || url.startsWith("https://");

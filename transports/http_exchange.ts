@@ -1,0 +1,188 @@
+/**
+ * One request through an engine: the per-request code of `HttpTransport`,
+ * and its fast path (no retries, timeouts or pool limit): one `Effect.callback`
+ * around the engine's promise, no signal, no timer, no schedule. An
+ * interrupted request is abandoned there, and its response body cancelled
+ * when it arrives. The full path is in http_attempts.ts.
+ *
+ * @module
+ */
+import { Effect, type Schedule } from "effect";
+import {
+  ConnectError,
+  ProxyError,
+  type TransportError,
+  TransportErrorBase,
+  UnsupportedProtocol,
+} from "../core/errors.ts";
+import { type Engine, isHttpUrl } from "./http_engine.ts";
+import type { ResolvedHttpOptions } from "./http_options.ts";
+import type { Slots } from "./http_pool.ts";
+import { patch } from "./http_response.ts";
+
+/**
+ * What the per-request code needs from the transport.
+ *
+ * @example
+ * ```ts
+ * import type { ExchangeConfig } from "./http_exchange.ts";
+ * const isClosed = (config: ExchangeConfig) => config.closed.value;
+ * ```
+ */
+export interface ExchangeConfig {
+  readonly engine: Engine;
+  readonly timeout: ResolvedHttpOptions["timeout"];
+  readonly slots: Slots | undefined;
+  readonly schedule: Schedule.Schedule<unknown, TransportError> | undefined;
+  /** Set by `close()`. */
+  readonly closed: { value: boolean };
+}
+
+/**
+ * The abort reason of an interrupted attempt (never surfaces: the fiber is gone).
+ *
+ * @example
+ * ```ts
+ * import { INTERRUPTED } from "./http_exchange.ts";
+ * new AbortController().abort(INTERRUPTED);
+ * ```
+ */
+export const INTERRUPTED: { readonly interrupted: true } = Object.freeze({ interrupted: true });
+
+/**
+ * How an attempt ended badly: a typed error, or interruption.
+ *
+ * @example
+ * ```ts
+ * import { type Failure, INTERRUPTED } from "./http_exchange.ts";
+ * const failure: Failure = INTERRUPTED;
+ * ```
+ */
+export type Failure = TransportError | typeof INTERRUPTED;
+
+/**
+ * The refusals made before anything is sent: a closed transport, a non-http URL, the engine's own check.
+ *
+ * @example
+ * ```ts
+ * import { precheck } from "./http_exchange.ts";
+ * // precheck(config, new Request("file:///etc/passwd")) is an UnsupportedProtocol
+ * ```
+ */
+export const precheck = (config: ExchangeConfig, request: Request): TransportError | undefined => {
+  if (config.closed.value) return new ConnectError(request, { detail: "the transport is closed" });
+  if (!isHttpUrl(request.url)) {
+    return new UnsupportedProtocol(request, { detail: "a network transport sends only http:// and https:// URLs" });
+  }
+  return config.engine.check?.(request);
+};
+
+/**
+ * A runtime failure (classified by the engine), our own timeout (as is), or the user's abort
+ * (interruption, not an error).
+ *
+ * @example
+ * ```ts
+ * import { toFailure } from "./http_exchange.ts";
+ * // toFailure(engine, request, new TypeError("fetch failed", { cause })) is a ConnectError, ReadError, ...
+ * ```
+ */
+export const toFailure = (engine: Engine, request: Request, error: unknown): Failure => {
+  if (error instanceof TransportErrorBase) return error as TransportError;
+  if (request.signal.aborted) return INTERRUPTED;
+  return engine.classify(error, request);
+};
+
+/**
+ * A failure as an Effect: `Effect.fail`, or `Effect.interrupt` for interruption.
+ *
+ * @example
+ * ```ts
+ * import { asEffect, INTERRUPTED } from "./http_exchange.ts";
+ * asEffect(INTERRUPTED); // Effect.interrupt
+ * ```
+ */
+export const asEffect = (failure: Failure): Effect.Effect<never, TransportError> =>
+  failure === INTERRUPTED ? Effect.interrupt : Effect.fail(failure as TransportError);
+
+/**
+ * Cancels the body of a response nobody will read.
+ *
+ * @example
+ * ```ts
+ * import { discard } from "./http_exchange.ts";
+ * discard(new Response("unread"));
+ * ```
+ */
+export const discard = (response: Response): void => {
+  response.body?.cancel().catch(() => {});
+};
+
+/**
+ * `engine.send`, with a synchronous throw turned into a rejection.
+ *
+ * @example
+ * ```ts
+ * import { sendSafely } from "./http_exchange.ts";
+ * // sendSafely(engine, request, undefined).then(...)
+ * ```
+ */
+export const sendSafely = (engine: Engine, request: Request, signal: AbortSignal | undefined): Promise<Response> => {
+  try {
+    return engine.send(request, signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+};
+
+/**
+ * A proxy's `407` as a `ProxyError` (the body is cancelled).
+ *
+ * @example
+ * ```ts
+ * import { proxyRefusal } from "./http_exchange.ts";
+ * proxyRefusal(new Request("http://x.test/"), new Response(null, { status: 407 })).detail; // "the proxy answered 407"
+ * ```
+ */
+export const proxyRefusal = (request: Request, response: Response): ProxyError => {
+  discard(response);
+  return new ProxyError(request, { detail: `the proxy answered ${response.status} ${response.statusText}`.trim() });
+};
+
+/**
+ * The fast path: no retries, no timeouts, no pool limit.
+ *
+ * @example
+ * ```ts
+ * import { fastHandle } from "./http_exchange.ts";
+ * // const handle = fastHandle(config); handle(new Request("http://127.0.0.1:8080/"))
+ * ```
+ */
+export const fastHandle = (config: ExchangeConfig): (request: Request) => Effect.Effect<Response, TransportError> => {
+  const { engine } = config;
+  const classify = engine.classifyBody;
+  const proxied = engine.proxied;
+  const wantsSignal = engine.wantsSignal;
+  return (request) => {
+    const refused = precheck(config, request);
+    if (refused !== undefined) return Effect.fail(refused);
+    return Effect.callback<Response, TransportError>((resume) => {
+      const state = { cancelled: false };
+      const controller = wantsSignal ? new AbortController() : undefined;
+      sendSafely(engine, request, controller?.signal).then(
+        (response) => {
+          if (state.cancelled) return discard(response);
+          if (proxied && response.status === 407) return resume(Effect.fail(proxyRefusal(request, response)));
+          resume(Effect.succeed(patch(response, { request, classify, tracked: false })));
+        },
+        (error) => {
+          if (!state.cancelled) resume(asEffect(toFailure(engine, request, error)));
+        },
+      );
+      return Effect.sync(() => {
+        state.cancelled = true;
+        controller?.abort(INTERRUPTED);
+      });
+    });
+  };
+};

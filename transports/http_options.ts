@@ -1,0 +1,294 @@
+/**
+ * `HttpTransport`'s options: the public type, the zod schema that checks them,
+ * and their resolved form (milliseconds, defaults filled in). Runtime-specific
+ * refusals (an option one runtime cannot honour) live in the engine files.
+ *
+ * @module
+ */
+import { Schedule } from "effect";
+import { z } from "zod";
+import { InvalidOptions, type TransportError } from "../core/errors.ts";
+import { parseOptions } from "../core/options.ts";
+
+/**
+ * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
+ *
+ * @example
+ * ```ts
+ * import type { HttpTimeouts } from "@switchyard/switchyard";
+ * const timeouts: HttpTimeouts = { connect: 2_000, read: 10_000, pool: 1_000, total: 30_000 };
+ * ```
+ */
+export interface HttpTimeouts {
+  /** Establishing the connection (TCP, TLS, proxy tunnel). See the README for what each runtime can observe. */
+  readonly connect?: number;
+  /** Silence while waiting for the response: before the headers, and between body chunks. */
+  readonly read?: number;
+  /** Sending the request body. */
+  readonly write?: number;
+  /** Waiting for a free slot under `limits.maxConnections`. */
+  readonly pool?: number;
+  /** The whole exchange, from `handle` to the last body byte, retries included. */
+  readonly total?: number;
+}
+
+/**
+ * TLS settings (PEM strings).
+ *
+ * @example
+ * ```ts
+ * import type { HttpTlsOptions } from "@switchyard/switchyard";
+ * const tls: HttpTlsOptions = { caCerts: [Deno.readTextFileSync("ca.pem")] };
+ * ```
+ */
+export interface HttpTlsOptions {
+  /** Extra root certificates to trust, in addition to the system's. */
+  readonly caCerts?: ReadonlyArray<string>;
+  /** Client certificate chain for mutual TLS (needs `key`). */
+  readonly cert?: string;
+  /** Private key of `cert`. */
+  readonly key?: string;
+  /**
+   * Accept any server certificate. **Local development only**: it turns TLS
+   * into encryption without authentication. Bun only; on Deno start the
+   * process with `--unsafely-ignore-certificate-errors=<host>` instead.
+   */
+  readonly dangerouslyIgnoreCertificateErrors?: boolean;
+}
+
+/**
+ * Connection-pool limits (HTTPX's `Limits`).
+ *
+ * @example
+ * ```ts
+ * import type { HttpLimits } from "@switchyard/switchyard";
+ * const limits: HttpLimits = { maxConnections: 100, maxKeepAliveConnections: 20, keepAliveExpiry: 5_000 };
+ * ```
+ */
+export interface HttpLimits {
+  /** Requests in flight at once (a request holds its slot until its body is read or cancelled). */
+  readonly maxConnections?: number;
+  /** Idle keep-alive connections kept (Deno: per host; Bun: per kind of connection). */
+  readonly maxKeepAliveConnections?: number;
+  /** Milliseconds an idle keep-alive connection is kept (Bun rounds up to its 4 s timer). */
+  readonly keepAliveExpiry?: number;
+}
+
+/**
+ * A proxy: its URL (`http://`, `https://`, `socks5://`; credentials in the userinfo) and extra headers.
+ *
+ * @example
+ * ```ts
+ * import type { HttpProxyOption } from "@switchyard/switchyard";
+ * const proxy: HttpProxyOption = { url: "http://user:pw@proxy.local:3128", headers: { "x-team": "a" } };
+ * ```
+ */
+export type HttpProxyOption = string | {
+  /** The proxy's URL; `user:password@` becomes `Proxy-Authorization: Basic ...`. */
+  readonly url: string;
+  /** Extra headers for the proxy (Bun only). */
+  readonly headers?: Readonly<Record<string, string>>;
+};
+
+/**
+ * Options of `HttpTransport.make` / `HttpTransport.layer`. Every field is
+ * optional; `HttpTransport.make()` is a plain HTTP/1.1 transport with no
+ * timeouts and no retries.
+ *
+ * @example
+ * ```ts
+ * import type { HttpTransportOptions } from "@switchyard/switchyard";
+ * const options: HttpTransportOptions = { retries: 3, timeout: { read: 10_000 } };
+ * ```
+ */
+export interface HttpTransportOptions {
+  /** Retry connect failures (`ConnectError`, `ConnectTimeout`) this many times: delays 0, 0.5 s, 1 s, 2 s, ... with jitter. */
+  readonly retries?: number;
+  /** A custom retry schedule instead of `retries`; its input is the error. */
+  readonly retry?: Schedule.Schedule<unknown, TransportError>;
+  /** Milliseconds for every phase, or per phase. */
+  readonly timeout?: number | HttpTimeouts;
+  /** Connect to this unix socket instead of the URL's host. */
+  readonly uds?: string;
+  /** The local IP address to connect from (e.g. `"0.0.0.0"`, `"127.0.0.2"`). */
+  readonly localAddress?: string;
+  /** Send every request through this proxy. */
+  readonly proxy?: HttpProxyOption;
+  /** Use `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` from the environment (default `true`). */
+  readonly trustEnv?: boolean;
+  /** Allow HTTP/1.1 (default `true`). */
+  readonly http1?: boolean;
+  /** Allow HTTP/2 (default `false`, as in HTTPX); with `http1: false`, HTTP/2 only (h2c on cleartext). */
+  readonly http2?: boolean;
+  /** TLS settings. */
+  readonly tls?: HttpTlsOptions;
+  /** Pool limits. */
+  readonly limits?: HttpLimits;
+}
+
+/**
+ * The options after validation: milliseconds, defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import { resolveHttpOptions, type ResolvedHttpOptions } from "./http_options.ts";
+ * const resolved: ResolvedHttpOptions = resolveHttpOptions({ retries: 2 });
+ * ```
+ */
+export interface ResolvedHttpOptions {
+  readonly retries: number;
+  readonly retry: Schedule.Schedule<unknown, TransportError> | undefined;
+  readonly timeout: {
+    readonly connect: number | undefined;
+    readonly read: number | undefined;
+    readonly write: number | undefined;
+    readonly pool: number | undefined;
+    readonly total: number | undefined;
+  };
+  readonly uds: string | undefined;
+  readonly localAddress: string | undefined;
+  readonly proxy: { readonly url: URL; readonly headers: Readonly<Record<string, string>> } | undefined;
+  readonly trustEnv: boolean;
+  readonly http1: boolean;
+  readonly http2: boolean;
+  readonly tls: {
+    readonly caCerts: ReadonlyArray<string>;
+    readonly cert: string | undefined;
+    readonly key: string | undefined;
+    readonly insecure: boolean;
+  };
+  readonly limits: {
+    readonly maxConnections: number | undefined;
+    readonly maxKeepAliveConnections: number | undefined;
+    readonly keepAliveExpiry: number | undefined;
+  };
+}
+
+const millis = z.number().finite().positive("a positive number of milliseconds");
+const count = z.number().int("a whole number").nonnegative("0 or more");
+const pem = z.string().includes("-----BEGIN ", { message: "a PEM string (-----BEGIN ...)" });
+const ipLiteral = z.union([z.ipv4(), z.ipv6()], { error: "an IP address such as 0.0.0.0 or ::1, without a port" });
+
+const Schema = z.strictObject({
+  retries: count.max(100, "at most 100").optional(),
+  retry: z.custom<Schedule.Schedule<unknown, TransportError>>(Schedule.isSchedule, "an Effect Schedule").optional(),
+  timeout: z.union([
+    millis,
+    z.strictObject({
+      connect: millis.optional(),
+      read: millis.optional(),
+      write: millis.optional(),
+      pool: millis.optional(),
+      total: millis.optional(),
+    }),
+  ], { error: "milliseconds, or { connect?, read?, write?, pool?, total? } in milliseconds" }).optional(),
+  uds: z.string().min(1, "a non-empty path").optional(),
+  localAddress: ipLiteral.optional(),
+  proxy: z.union([
+    z.string(),
+    z.strictObject({
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).optional(),
+    }),
+  ], { error: "a proxy URL, or { url, headers? }" }).optional(),
+  trustEnv: z.boolean().optional(),
+  http1: z.boolean().optional(),
+  http2: z.boolean().optional(),
+  tls: z.strictObject({
+    caCerts: z.array(pem).optional(),
+    cert: pem.optional(),
+    key: z.string().includes("PRIVATE KEY", { message: "a PEM private key" }).optional(),
+    dangerouslyIgnoreCertificateErrors: z.boolean().optional(),
+  }).optional(),
+  limits: z.strictObject({
+    maxConnections: count.min(1, "1 or more").optional(),
+    maxKeepAliveConnections: count.optional(),
+    keepAliveExpiry: millis.optional(),
+  }).optional(),
+});
+
+const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
+
+const parseProxy = (proxy: HttpProxyOption | undefined): ResolvedHttpOptions["proxy"] => {
+  if (proxy === undefined) return undefined;
+  const raw = typeof proxy === "string" ? proxy : proxy.url;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidOptions({
+      option: "proxy",
+      received: "a string that is not a URL",
+      expected: "a URL such as http://user:password@proxy.local:8080",
+    });
+  }
+  if (!PROXY_SCHEMES.has(url.protocol)) {
+    throw new InvalidOptions({
+      option: "proxy",
+      received: JSON.stringify(`${url.protocol}//${url.host}`),
+      expected: "an http://, https://, socks5:// or socks5h:// URL",
+    });
+  }
+  const headers = typeof proxy === "string" ? {} : proxy.headers ?? {};
+  return { url, headers };
+};
+
+const fail = (option: string, received: string, expected: string): never => {
+  throw new InvalidOptions({ option, received, expected });
+};
+
+/**
+ * Validates `input` and fills in the defaults; throws `InvalidOptions` naming
+ * the first bad option (credentials redacted).
+ *
+ * @example
+ * ```ts
+ * import { resolveHttpOptions } from "./http_options.ts";
+ * resolveHttpOptions({ timeout: 5_000 }).timeout.read; // 5000
+ * ```
+ */
+export const resolveHttpOptions = (input: HttpTransportOptions | undefined): ResolvedHttpOptions => {
+  const o = parseOptions(Schema, input ?? {}) as HttpTransportOptions;
+  if (o.retries !== undefined && o.retry !== undefined) {
+    fail("retry", "both `retries` and `retry`", "one of them: `retries` (a count) or `retry` (a Schedule)");
+  }
+  const t = o.timeout;
+  const timeout = typeof t === "number"
+    ? { connect: t, read: t, write: t, pool: t, total: undefined }
+    : { connect: t?.connect, read: t?.read, write: t?.write, pool: t?.pool, total: t?.total };
+  const http1 = o.http1 ?? true;
+  const http2 = o.http2 ?? false;
+  if (!http1 && !http2) fail("http1", "false (and http2 false)", "at least one of `http1` and `http2` to be true");
+  if (o.tls?.cert !== undefined && o.tls.key === undefined) fail("tls.key", "undefined", "the key of `tls.cert`");
+  if (o.tls?.key !== undefined && o.tls.cert === undefined) {
+    fail("tls.cert", "undefined", "the certificate of `tls.key`");
+  }
+  if (o.uds !== undefined && o.proxy !== undefined) {
+    fail("proxy", "a proxy together with `uds`", "either `uds` or `proxy`, not both");
+  }
+  if (o.localAddress !== undefined && o.uds !== undefined) {
+    fail("localAddress", "a local address together with `uds`", "either `uds` or `localAddress`, not both");
+  }
+  return {
+    retries: o.retries ?? 0,
+    retry: o.retry,
+    timeout,
+    uds: o.uds,
+    localAddress: o.localAddress,
+    proxy: parseProxy(o.proxy),
+    trustEnv: o.trustEnv ?? true,
+    http1,
+    http2,
+    tls: {
+      caCerts: o.tls?.caCerts ?? [],
+      cert: o.tls?.cert,
+      key: o.tls?.key,
+      insecure: o.tls?.dangerouslyIgnoreCertificateErrors ?? false,
+    },
+    limits: {
+      maxConnections: o.limits?.maxConnections,
+      maxKeepAliveConnections: o.limits?.maxKeepAliveConnections,
+      keepAliveExpiry: o.limits?.keepAliveExpiry,
+    },
+  };
+};

@@ -1,0 +1,236 @@
+/**
+ * The response a network transport returns is the runtime's own `Response`,
+ * streamed, never copied. What changes is how its body fails: a connection
+ * lost mid-body or a read timeout reaches whoever reads it (`text()`,
+ * `json()`, ..., `body`) as the typed `ReadError` / `ReadTimeout` instead of
+ * the runtime's `TypeError`.
+ *
+ * To keep that cheap, the response is patched in place with own properties
+ * (shared functions, no closures, no new `Response`, no extra stream unless
+ * `body` is read or per-chunk timing is needed): about 0.3 µs on Deno and
+ * 0.15 µs on Bun, where wrapping the stream in a new `Response` costs 3-5 µs.
+ *
+ * @module
+ */
+import { type TransportError, TransportErrorBase } from "../core/errors.ts";
+
+/**
+ * What a patched response needs to know about its request.
+ *
+ * @example
+ * ```ts
+ * import type { BodyHooks } from "./http_response.ts";
+ * const hooks: BodyHooks = { request: new Request("http://x.test/"), classify: () => undefined, tracked: false };
+ * ```
+ */
+export interface BodyHooks {
+  /** The request, for the error's method and URL. */
+  readonly request: Request;
+  /** Maps a runtime body-read failure to the tree; `undefined` when it is not a network failure (left as is). */
+  readonly classify: (error: unknown, request: Request) => TransportError | undefined;
+  /** Read through a wrapper that sees every chunk (needed for a read timeout between chunks). */
+  readonly tracked: boolean;
+  /** Called for every chunk read through the wrapper. */
+  readonly onChunk?: () => void;
+  /** Called once when the body ends, fails or is cancelled (frees the pool slot and timers). */
+  readonly onDone?: () => void;
+}
+
+interface Hooks extends BodyHooks {
+  stream?: ReadableStream<Uint8Array> | null;
+  finished?: boolean;
+}
+
+const HOOKS: unique symbol = Symbol("switchyard/http-body");
+type Patched = Response & { [HOOKS]: Hooks };
+
+const P = Response.prototype;
+const ORIG = {
+  text: P.text,
+  json: P.json,
+  arrayBuffer: P.arrayBuffer,
+  bytes: (P as unknown as { bytes: () => Promise<Uint8Array> }).bytes,
+  blob: P.blob,
+  formData: P.formData,
+  clone: P.clone,
+};
+const ORIG_BODY = Object.getOwnPropertyDescriptor(P, "body")!.get! as (this: Response) => ReadableStream | null;
+
+const finish = (h: Hooks): void => {
+  if (h.finished) return;
+  h.finished = true;
+  h.onDone?.();
+};
+
+/** Our own errors (timeouts we aborted with) pass through; runtime failures are classified; the rest is left alone. */
+const mapError = (h: Hooks, error: unknown): unknown =>
+  error instanceof TransportErrorBase ? error : h.classify(error, h.request) ?? error;
+
+const wrapStream = (raw: ReadableStream<Uint8Array>, h: Hooks): ReadableStream<Uint8Array> => {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= raw.getReader();
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          finish(h);
+          controller.close();
+        } else {
+          h.onChunk?.();
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        finish(h);
+        controller.error(mapError(h, error));
+      }
+    },
+    cancel(reason) {
+      finish(h);
+      return reader ? reader.cancel(reason) : raw.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+};
+
+function body(this: Patched): ReadableStream<Uint8Array> | null {
+  const h = this[HOOKS];
+  if (h.stream === undefined) {
+    const raw = ORIG_BODY.call(this);
+    h.stream = raw === null ? null : wrapStream(raw, h);
+  }
+  return h.stream;
+}
+
+type Reader = "text" | "json" | "arrayBuffer" | "bytes" | "blob" | "formData";
+
+/** Reads a whole body chunk by chunk (so that every chunk is seen), mapping failures. */
+const collect = async (stream: ReadableStream<Uint8Array>, h: Hooks): Promise<Uint8Array> => {
+  const reader = stream.getReader();
+  const chunks: Array<Uint8Array> = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      h.onChunk?.();
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch (error) {
+    throw mapError(h, error);
+  } finally {
+    finish(h);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return all;
+};
+
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+const exact = (bytes: Uint8Array): ArrayBuffer =>
+  (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer
+    : bytes.slice().buffer) as ArrayBuffer;
+
+const convert = (response: Response, name: Reader, bytes: Uint8Array): unknown => {
+  switch (name) {
+    case "text":
+      return decode(bytes);
+    case "json":
+      return JSON.parse(decode(bytes));
+    case "arrayBuffer":
+      return exact(bytes);
+    case "bytes":
+      return bytes;
+    case "blob":
+      return new Blob([exact(bytes)], { type: response.headers.get("content-type") ?? "" });
+    case "formData":
+      return new Response(exact(bytes), { headers: response.headers }).formData();
+  }
+};
+
+const reader = (name: Reader) =>
+  function (this: Patched): Promise<unknown> {
+    const h = this[HOOKS];
+    const orig = ORIG[name] as (this: Response) => Promise<unknown>;
+    if (h.tracked) {
+      // Per-chunk timing: read the chunks ourselves.
+      const stream = h.stream === undefined ? ORIG_BODY.call(this) : h.stream;
+      if (stream === null) return orig.call(this);
+      if (stream.locked || this.bodyUsed) return Promise.reject(new TypeError("Body is unusable: it was already read"));
+      return collect(stream, h).then((bytes) => convert(this, name, bytes));
+    }
+    const pending = orig.call(this);
+    if (h.onDone === undefined) return pending.then(undefined, (e) => Promise.reject(mapError(h, e)));
+    return pending.then((v) => (finish(h), v), (e) => (finish(h), Promise.reject(mapError(h, e))));
+  };
+
+const text = reader("text");
+const json = reader("json");
+const arrayBuffer = reader("arrayBuffer");
+const bytes = reader("bytes");
+const blob = reader("blob");
+const formData = reader("formData");
+
+function textStream(this: Patched): ReadableStream<string> | null {
+  const stream = body.call(this);
+  return stream === null ? null : stream.pipeThrough(new TextDecoderStream());
+}
+
+function clone(this: Patched): Response {
+  const h = this[HOOKS];
+  const copy = ORIG.clone.call(this);
+  // The clone maps errors too; the original keeps the pool slot and the timers.
+  return patch(copy, { request: h.request, classify: h.classify, tracked: false });
+}
+
+const BODY_DESCRIPTOR: PropertyDescriptor = { get: body, configurable: true, enumerable: false };
+
+/**
+ * Patches `response` in place so that its body's network failures surface as
+ * typed errors, and (`onDone`, `onChunk`) so that its end and its chunks are
+ * observed. Returns the same object.
+ *
+ * @example
+ * ```ts
+ * import { patch } from "./http_response.ts";
+ * const request = new Request("http://x.test/");
+ * const response = patch(new Response("ok"), { request, classify: () => undefined, tracked: false });
+ * await response.text(); // "ok"
+ * ```
+ */
+export const patch = (response: Response, hooks: BodyHooks): Response => {
+  const r = response as unknown as Record<string | symbol, unknown>;
+  r[HOOKS] = hooks as Hooks;
+  r.text = text;
+  r.json = json;
+  r.arrayBuffer = arrayBuffer;
+  r.bytes = bytes;
+  r.blob = blob;
+  r.formData = formData;
+  r.textStream = textStream;
+  r.clone = clone;
+  Object.defineProperty(r, "body", BODY_DESCRIPTOR);
+  return response;
+};
+
+/**
+ * Whether a response has no body to read (HEAD, 1xx, 204, 205, 304), decided
+ * without touching `response.body` (on Deno that would move `text()` and
+ * friends off their fast path).
+ *
+ * @example
+ * ```ts
+ * import { hasNoBody } from "./http_response.ts";
+ * hasNoBody(new Request("http://x.test/"), new Response(null, { status: 204 })); // true
+ * ```
+ */
+export const hasNoBody = (request: Request, response: Response): boolean => {
+  const status = response.status;
+  return request.method === "HEAD" || status < 200 || status === 204 || status === 205 || status === 304;
+};
