@@ -7,9 +7,8 @@
  * @module
  */
 import { Context, Effect, Layer } from "effect";
-import { z } from "zod";
 import { type ClientError, InvalidOptions, ReadTimeout } from "./errors.ts";
-import { parseOptions } from "./options.ts";
+import { array, boolean, custom, number, object, optional, record } from "./options.ts";
 import { followRedirects, isRedirect } from "./redirects.ts";
 import { makeRequestBuilder, type RequestInput } from "./request.ts";
 import { rememberRequest } from "./response.ts";
@@ -114,25 +113,39 @@ const isTransport = (u: unknown): u is Transport =>
   typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
   typeof (u as Transport).close === "function";
 
-const TransportSchema = z.custom<Transport>(isTransport, {
-  error: "a Transport: an object with handle(request) and close() (e.g. HttpTransport.make())",
-});
+const transport = custom(
+  isTransport,
+  "a Transport: an object with handle(request) and close() (e.g. HttpTransport.make())",
+);
 
-const OptionsSchema = z.object({
-  baseUrl: z.union([z.string(), z.instanceof(URL)], { error: "a URL string or URL object" }).optional(),
-  headers: z.any().optional(),
-  timeout: z.number({ error: "a number of milliseconds" }).positive({ error: "a positive number of milliseconds" })
-    .finite({ error: "a finite number of milliseconds" }).optional(),
-  transport: TransportSchema.optional(),
-  mounts: z.record(z.string(), TransportSchema.nullable(), { error: "an object of mount key to Transport or null" })
-    .optional(),
-  plugins: z.array(z.custom<Plugin>((u) => typeof u === "function", { error: "a function (next) => Transport" }), {
-    error: "an array of plugins",
-  }).optional(),
-  followRedirects: z.boolean({ error: "true or false" }).optional(),
-  maxRedirects: z.number().int({ error: "a whole number" }).min(0, { error: "0 or more" }).optional(),
-  trustEnv: z.boolean({ error: "true or false" }).optional(),
-}).strict();
+const checkOptions = object({
+  baseUrl: optional(
+    custom((u): u is string | URL => typeof u === "string" || u instanceof URL, "a URL string or URL object"),
+  ),
+  headers: optional(
+    custom(
+      (u): u is HeadersInit => typeof u === "object" && u !== null,
+      "a HeadersInit (object, array of pairs or Headers)",
+    ),
+  ),
+  timeout: optional(number("a positive number of milliseconds", { above: 0 })),
+  transport: optional(transport),
+  mounts: optional(
+    record(
+      custom(
+        (u): u is Transport | null => u === null || isTransport(u),
+        "a Transport, or null for the default transport",
+      ),
+      "an object of mount key to Transport or null",
+    ),
+  ),
+  plugins: optional(
+    array(custom((u): u is Plugin => typeof u === "function", "a function (next) => Transport"), "an array of plugins"),
+  ),
+  followRedirects: optional(boolean),
+  maxRedirects: optional(number("a whole number, 0 or more", { min: 0, integer: true })),
+  trustEnv: optional(boolean),
+});
 
 const METHOD_INITS: Record<string, RequestInit> = {};
 const methodInit = (method: string): RequestInit => (METHOD_INITS[method] ??= Object.freeze({ method }));
@@ -146,7 +159,7 @@ const withJson = (method: string, init: RequestOptions): RequestInit => {
 };
 
 const make = (options: ClientOptions = {}): Client => {
-  const opts = parseOptions(OptionsSchema, options);
+  const opts = checkOptions(options, "");
   const build = makeRequestBuilder(opts);
   const { transport, owned, explain } = buildRoute(opts);
   const pipeline = Transport.compose(transport, opts.plugins ?? []);
@@ -187,6 +200,15 @@ const make = (options: ClientOptions = {}): Client => {
   const close = (): Effect.Effect<void> =>
     Effect.suspend(() => Effect.forEach(owned, (t) => t.close(), { discard: true, concurrency: "unbounded" }));
 
+  // The Promise lane: no Effect run at all when the routed transport has one and nothing needs the runtime.
+  const lane = timeout === undefined ? pipeline.fetch : undefined;
+  const afterLane = (request: Request, body: BodyInit | null | undefined) => (response: Response) => {
+    rememberRequest(response, request);
+    return follow && isRedirect(response)
+      ? Effect.runPromise(followRedirects(hop, request, response, maxRedirects, body))
+      : response;
+  };
+
   const client: Client = {
     fetch: (input, init) => {
       let built: Request;
@@ -195,12 +217,17 @@ const make = (options: ClientOptions = {}): Client => {
       } catch (error) {
         return Promise.reject(error);
       }
-      const signal = init?.signal;
-      if (!signal) return Effect.runPromise(sendWith(built, init?.body));
+      const sent = lane !== undefined
+        ? lane(built).then(afterLane(built, init?.body))
+        : Effect.runPromise(sendWith(built, init?.body), init?.signal ? { signal: init.signal } : undefined);
+      // On the lane, cancellation is the request's own signal (from `init` or from a Request input).
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
       // An aborted call rejects with the signal's reason, exactly as fetch does.
-      return Effect.runPromise(sendWith(built, init.body), { signal }).catch((error) => {
-        throw signal.aborted ? signal.reason : error;
-      });
+      return signal
+        ? sent.catch((error) => {
+          throw signal.aborted ? signal.reason : error;
+        })
+        : sent;
     },
     send: (req) => Effect.suspend(() => sendWith(req, undefined)),
     request,

@@ -1,13 +1,19 @@
 /**
- * Option validation with zod: a bad option becomes an `InvalidOptions` that
- * names the option, shows what was given (credentials redacted) and says what
- * is allowed.
+ * Option validation: small composable checks that either return the value
+ * or throw the typed `InvalidOptions` naming the option, what was given
+ * (credentials redacted) and what is allowed.
+ *
+ * Why not zod (the design's first choice): importing zod costs 30–50 ms of
+ * cold start on Deno and Bun (bench/cold.ts), more than the whole budget for
+ * importing Switchyard. These checks cover what options need in ~100 lines.
  *
  * @module
  */
-import type { z } from "zod";
 import { InvalidOptions } from "./errors.ts";
 import { redactUrl } from "./redact.ts";
+
+/** Validates `value` found at option path `path`; returns it (narrowed) or throws `InvalidOptions`. */
+export type Check<T> = (value: unknown, path: string) => T;
 
 /** A short, credential-free rendering of a given value for messages. */
 export const describeValue = (value: unknown): string => {
@@ -20,48 +26,93 @@ export const describeValue = (value: unknown): string => {
   return String(value);
 };
 
-const pick = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-};
-
 /**
- * Parses `input` with `schema`; on failure throws the typed `InvalidOptions`
- * for the first issue, with the option named by its path under `prefix`.
+ * Throws the `InvalidOptions` for `value` at `path`.
  *
  * @example
  * ```ts
- * import { z } from "zod";
- * import { parseOptions } from "./options.ts";
- * const Options = z.object({ timeout: z.number().positive().optional() });
- * parseOptions(Options, { timeout: 5 }); // { timeout: 5 }
+ * import { fail } from "./options.ts";
+ * try { fail("timeout", -1, "a positive number of milliseconds"); } catch (e) { console.log(String(e)); }
  * ```
  */
-export const parseOptions = <S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  prefix = "",
-): z.output<S> => {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    const known = "shape" in schema ? Object.keys((schema as unknown as z.ZodObject).shape) : [];
-    const key = [...issue.path.map(String), issue.keys[0]].join(".");
-    throw new InvalidOptions({
-      option: prefix ? `${prefix}.${key}` : key,
-      received: "an option that does not exist",
-      expected: known.length ? `one of ${known.join(", ")}` : "no such option",
-    });
-  }
-  const path = issue.path.map(String).join(".");
-  throw new InvalidOptions({
-    option: prefix && path ? `${prefix}.${path}` : prefix || path || "options",
-    received: describeValue(pick(input, issue.path)),
-    expected: issue.message.replace(/^Invalid input: /, "").replace(/^expected /, ""),
-  });
+export const fail = (path: string, value: unknown, expected: string): never => {
+  throw new InvalidOptions({ option: path || "options", received: describeValue(value), expected });
+};
+
+/** Accepts `undefined`, or what `check` accepts. */
+export const optional = <T>(check: Check<T>): Check<T | undefined> => (value, path) =>
+  value === undefined ? undefined : check(value, path);
+
+/** A boolean. */
+export const boolean: Check<boolean> = (value, path) =>
+  typeof value === "boolean" ? value : fail(path, value, "true or false");
+
+/** A string. */
+export const string: Check<string> = (value, path) => typeof value === "string" ? value : fail(path, value, "a string");
+
+/** A finite number within bounds; `integer` for whole numbers. */
+export const number = (
+  expected: string,
+  bounds: { readonly min?: number; readonly above?: number; readonly integer?: boolean } = {},
+): Check<number> =>
+(value, path) => {
+  if (typeof value !== "number" || !Number.isFinite(value)) return fail(path, value, expected);
+  if (bounds.integer && !Number.isInteger(value)) return fail(path, value, expected);
+  if (bounds.min !== undefined && value < bounds.min) return fail(path, value, expected);
+  if (bounds.above !== undefined && value <= bounds.above) return fail(path, value, expected);
+  return value;
+};
+
+/** A value that satisfies `guard`. */
+export const custom = <T>(guard: (value: unknown) => value is T, expected: string): Check<T> => (value, path) =>
+  guard(value) ? value : fail(path, value, expected);
+
+/** An array whose items each pass `item`. */
+export const array = <T>(item: Check<T>, expected: string): Check<ReadonlyArray<T>> => (value, path) =>
+  Array.isArray(value) ? value.map((v, i) => item(v, `${path}[${i}]`)) : fail(path, value, expected);
+
+/** A plain object whose values each pass `item`. */
+export const record = <T>(item: Check<T>, expected: string): Check<Readonly<Record<string, T>>> => (value, path) => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(path, value, expected);
+  const out: Record<string, T> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = item(v, `${path}[${JSON.stringify(key)}]`);
+  return out;
+};
+
+/** The checked output of an object shape. */
+export type Shape<S extends Record<string, Check<unknown>>> = { -readonly [K in keyof S]: ReturnType<S[K]> };
+
+/**
+ * An options object: every known key checked, an unknown key refused (a typo
+ * must not be ignored silently).
+ *
+ * @example
+ * ```ts
+ * import { number, object, optional } from "./options.ts";
+ * const check = object({ timeout: optional(number("a positive number", { above: 0 })) });
+ * check({ timeout: 5 }, ""); // { timeout: 5 }
+ * ```
+ */
+export const object = <S extends Record<string, Check<unknown>>>(shape: S): Check<Shape<S>> => {
+  const known = Object.keys(shape);
+  return (value, path) => {
+    if (value === undefined) value = {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(path, value, "an object");
+    const input = value as Record<string, unknown>;
+    for (const key of Object.keys(input)) {
+      if (!Object.hasOwn(shape, key)) {
+        throw new InvalidOptions({
+          option: path ? `${path}.${key}` : key,
+          received: "an option that does not exist",
+          expected: `one of ${known.join(", ")}`,
+        });
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of known) {
+      const checked = shape[key]!(input[key], path ? `${path}.${key}` : key);
+      if (checked !== undefined) out[key] = checked;
+    }
+    return out as Shape<S>;
+  };
 };

@@ -165,13 +165,25 @@ const assemble = (
   fallback: Transport,
   owned: ReadonlyArray<Transport>,
 ): MountsTransport => {
+  const pick = (request: Request): Transport => router.resolve(request)?.value ?? fallback;
   const base = Transport.make({
     // The hot path: one scan of `request.url` (no `new URL`), one indexed lookup, no Effect of our own.
-    handle: (request) => (router.resolve(request)?.value ?? fallback).handle(request),
+    handle: (request) => pick(request).handle(request),
     close: () => closeAll(owned),
   });
   const explain = explainWith(router, fallback);
-  const mounts: MountsTransport = { handle: base.handle, close: base.close, router, fallback, explain };
+  const mounts: MountsTransport = {
+    handle: base.handle,
+    close: base.close,
+    // The Promise lane goes through when the chosen transport has one; otherwise one Effect run.
+    fetch: (request) => {
+      const chosen = pick(request);
+      return chosen.fetch ? chosen.fetch(request) : Effect.runPromise(chosen.handle(request));
+    },
+    router,
+    fallback,
+    explain,
+  };
   explainers.set(mounts, explain);
   return mounts;
 };

@@ -35,10 +35,10 @@
  *
  * @module
  */
-import { domainToUnicode } from "node:url";
 import { InvalidOptions } from "../core/errors.ts";
 import { REDACTED } from "../core/redact.ts";
 import { cidrContains, cidrOf, type CidrRange, parseIpHost } from "./ip.ts";
+import { unicodeLength } from "./punycode.ts";
 
 export type { CidrRange } from "./ip.ts";
 
@@ -151,10 +151,7 @@ const normaliseHost = (host: string): string | undefined => {
 /** HTTPX's `len(url.host)`: IPv6 without brackets, IDN in Unicode code points. */
 const hostLength = (prefix: string, domain: string): number => {
   if (domain.startsWith("[")) return prefix.length + domain.length - 2;
-  const text = domain.includes("xn--") ? domainToUnicode(domain) || domain : domain;
-  let n = 0;
-  for (const _ of text) n++;
-  return prefix.length + n;
+  return prefix.length + (domain.includes("xn--") ? unicodeLength(domain) : domain.length);
 };
 
 const parseKey = (key: string): UrlPattern | InvalidOptions => {

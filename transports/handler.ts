@@ -105,16 +105,45 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
   let started: Promise<void> | undefined;
   const startup = (): Promise<void> => (started ??= Promise.resolve(lifespan?.startup?.()));
 
-  const call = async (request: Request, signal: AbortSignal): Promise<Response> => {
+  const toError = (request: Request, error: unknown): TransportError =>
+    error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error });
+
+  /** What the app sees: `request` itself, or a copy re-rooted under `rootPath` (undefined: outside it). */
+  const appRequestFor = (request: Request, signal: AbortSignal): Request | undefined => {
+    if (root === undefined) return request;
+    const inner = underRoot(request, root);
+    if (inner === undefined) return undefined;
+    const init = { method: request.method, headers: request.headers, body: request.body, signal, duplex: "half" };
+    return new Request(inner, init as RequestInit);
+  };
+
+  /** Calls the app and shapes its answer; `interrupted()` says whether nobody waits any more. */
+  const respond = async (request: Request, app: Request, interrupted: () => boolean): Promise<Response> => {
     if (lifespan?.startup) await startup();
-    let target: string | URL | Request = request;
-    if (root !== undefined) {
-      const inner = underRoot(request, root);
-      if (inner === undefined) return new Response("Not Found", { status: 404 });
-      target = inner;
+    const info = new ServeInfo(client);
+    let response: Response;
+    try {
+      response = await handler(app, info);
+    } catch (error) {
+      if (raise || error instanceof TransportErrorBase) throw error;
+      return internalError();
     }
-    // The app gets its own Request whose signal aborts when the call is interrupted
-    // or when the caller's own signal aborts.
+    if (!(response instanceof Response)) {
+      if (raise) throw new AppError(request, { detail: `the handler returned ${typeof response}, not a Response` });
+      return internalError();
+    }
+    // Interrupted while the app was working: nobody will read this body.
+    if (interrupted()) {
+      response.body?.cancel().catch(() => {});
+      return response;
+    }
+    if (request.method === "HEAD") return withoutBody(response);
+    return info.track(response);
+  };
+
+  // Effect lane: the app's request gets its own signal, aborted when the fiber is
+  // interrupted (a timeout, a lost race) or when the caller's own signal aborts.
+  const call = (request: Request, signal: AbortSignal): Promise<Response> => {
     const controller = new AbortController();
     const onAbort = () => controller.abort(request.signal.reason);
     if (request.signal.aborted) onAbort();
@@ -127,46 +156,29 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
         once: true,
       },
     );
-    const appRequest = target === request ? new Request(request, { signal: controller.signal }) : new Request(
-      target,
-      {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal: controller.signal,
-        duplex: "half",
-      } as RequestInit,
+    const app = root === undefined
+      ? new Request(request, { signal: controller.signal })
+      : appRequestFor(request, controller.signal);
+    if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
+    return respond(request, app, () => signal.aborted).finally(() =>
+      request.signal.removeEventListener("abort", onAbort)
     );
-    const info = new ServeInfo(client);
-    let response: Response;
-    try {
-      response = await handler(appRequest, info);
-    } catch (error) {
-      if (raise || error instanceof TransportErrorBase) throw error;
-      return internalError();
-    } finally {
-      request.signal.removeEventListener("abort", onAbort);
-    }
-    if (!(response instanceof Response)) {
-      if (raise) throw new AppError(request, { detail: `the handler returned ${typeof response}, not a Response` });
-      return internalError();
-    }
-    // Interrupted while the app was working: nobody will read this body.
-    if (signal.aborted) {
-      response.body?.cancel().catch(() => {});
-      return response;
-    }
-    if (request.method === "HEAD") return withoutBody(response);
-    return info.track(response);
+  };
+
+  // Promise lane (client.fetch): the app gets the caller's request as it is, whose
+  // signal already follows the caller's AbortSignal; no copy, no controller.
+  const lane = (request: Request): Promise<Response> => {
+    const app = appRequestFor(request, request.signal);
+    if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
+    return respond(request, app, () => false).catch((error) => {
+      throw toError(request, error);
+    });
   };
 
   const transport = Transport.make({
     handle: (request) =>
-      Effect.tryPromise({
-        try: (signal) => call(request, signal),
-        catch: (error): TransportError =>
-          error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error }),
-      }),
+      Effect.tryPromise({ try: (signal) => call(request, signal), catch: (error) => toError(request, error) }),
+    fetch: lane,
     close: () =>
       Effect.promise(async () => {
         if (started !== undefined && lifespan?.shutdown) {

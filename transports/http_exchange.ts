@@ -150,6 +150,21 @@ export const proxyRefusal = (request: Request, response: Response): ProxyError =
 };
 
 /**
+ * What the fast path makes of the engine's response: the response, patched so that its body fails
+ * with typed errors, or a `ProxyError` for a proxy's `407`. Shared by both faces.
+ *
+ * @example
+ * ```ts
+ * import { accept } from "./http_exchange.ts";
+ * // accept(engine, request, response) is the patched response, or a ProxyError
+ * ```
+ */
+export const accept = (engine: Engine, request: Request, response: Response): Response | ProxyError =>
+  engine.proxied && response.status === 407
+    ? proxyRefusal(request, response)
+    : patch(response, { request, classify: engine.classifyBody, tracked: false });
+
+/**
  * The fast path: no retries, no timeouts, no pool limit.
  *
  * @example
@@ -160,8 +175,6 @@ export const proxyRefusal = (request: Request, response: Response): ProxyError =
  */
 export const fastHandle = (config: ExchangeConfig): (request: Request) => Effect.Effect<Response, TransportError> => {
   const { engine } = config;
-  const classify = engine.classifyBody;
-  const proxied = engine.proxied;
   const wantsSignal = engine.wantsSignal;
   return (request) => {
     const refused = precheck(config, request);
@@ -172,8 +185,8 @@ export const fastHandle = (config: ExchangeConfig): (request: Request) => Effect
       sendSafely(engine, request, controller?.signal).then(
         (response) => {
           if (state.cancelled) return discard(response);
-          if (proxied && response.status === 407) return resume(Effect.fail(proxyRefusal(request, response)));
-          resume(Effect.succeed(patch(response, { request, classify, tracked: false })));
+          const out = accept(engine, request, response);
+          resume(out instanceof Response ? Effect.succeed(out) : Effect.fail(out));
         },
         (error) => {
           if (!state.cancelled) resume(asEffect(toFailure(engine, request, error)));
@@ -184,5 +197,41 @@ export const fastHandle = (config: ExchangeConfig): (request: Request) => Effect
         controller?.abort(INTERRUPTED);
       });
     });
+  };
+};
+
+/**
+ * The fast path's Promise lane (`Transport.fetch`): `fastHandle` without Effect. Same engine call,
+ * same errors (as rejections), same patched response. Cancellation is `request.signal`: a rejection
+ * it caused is its `reason`, never a `TransportError` (engines that take no signal from the request
+ * itself, node:http, are handed it).
+ *
+ * @example
+ * ```ts
+ * import { fastFetch } from "./http_exchange.ts";
+ * // const fetch = fastFetch(config); await fetch(new Request("http://127.0.0.1:8080/"))
+ * ```
+ */
+export const fastFetch = (config: ExchangeConfig): (request: Request) => Promise<Response> => {
+  const { engine } = config;
+  const wantsSignal = engine.wantsSignal;
+  return (request) => {
+    const refused = precheck(config, request);
+    if (refused !== undefined) return Promise.reject(refused);
+    return sendSafely(engine, request, wantsSignal ? request.signal : undefined).then(
+      (response) => {
+        const out = accept(engine, request, response);
+        if (out instanceof Response) return out;
+        throw out;
+      },
+      (error) => {
+        const signal = request.signal;
+        throw signal.aborted
+          ? signal.reason
+          : error instanceof TransportErrorBase
+          ? error
+          : engine.classify(error, request);
+      },
+    );
   };
 };

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import type https from "node:https";
 import type { Socket } from "node:net";
 import {
   ConnectError,
@@ -88,6 +88,14 @@ const responseHeaders = (raw: ReadonlyArray<string>): Headers => {
   return headers;
 };
 
+/** The node modules and their agents, loaded on first use. */
+interface Agents {
+  readonly http: typeof http;
+  readonly https: typeof https;
+  readonly httpAgent: http.Agent;
+  readonly httpsAgent: https.Agent;
+}
+
 /**
  * Builds the node:http engine.
  *
@@ -105,16 +113,30 @@ export const makeNodeEngine = (o: ResolvedHttpOptions, bodyKind: (request: Reque
     ...(o.limits.maxKeepAliveConnections === undefined ? {} : { maxFreeSockets: o.limits.maxKeepAliveConnections }),
     ...(o.limits.keepAliveExpiry === undefined ? {} : { timeout: o.limits.keepAliveExpiry }),
   };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
-    ...(o.tls.caCerts.length > 0 ? { ca: [...o.tls.caCerts] } : {}),
-    ...(o.tls.cert === undefined ? {} : { cert: o.tls.cert, key: o.tls.key }),
-    rejectUnauthorized: !o.tls.insecure,
-  });
+  // node:http costs ~30 ms (Bun) to ~60 ms (Deno) to import, and only `uds` on Deno and
+  // `localAddress` on Bun need it: it is loaded on the first request, not with the package.
+  let loaded: Promise<Agents> | undefined;
+  let agents: Agents | undefined;
+  const load = (): Promise<Agents> =>
+    loaded ??= Promise.all([import("node:http"), import("node:https")]).then(([h, s]) => {
+      const httpModule = (h.default ?? h) as typeof http;
+      const httpsModule = (s.default ?? s) as typeof https;
+      return agents = {
+        http: httpModule,
+        https: httpsModule,
+        httpAgent: new httpModule.Agent(agentOptions),
+        httpsAgent: new httpsModule.Agent({
+          ...agentOptions,
+          ...(o.tls.caCerts.length > 0 ? { ca: [...o.tls.caCerts] } : {}),
+          ...(o.tls.cert === undefined ? {} : { cert: o.tls.cert, key: o.tls.key }),
+          rejectUnauthorized: !o.tls.insecure,
+        }),
+      };
+    });
   const t = o.timeout;
 
   const send = async (request: Request, signal: AbortSignal | undefined): Promise<Response> => {
+    const { http, https, httpAgent, httpsAgent } = agents ?? await load();
     const url = new URL(request.url);
     const secure = url.protocol === "https:";
     const kind = bodyKind(request);
@@ -256,8 +278,8 @@ export const makeNodeEngine = (o: ResolvedHttpOptions, bodyKind: (request: Reque
     observesConnect: true,
     proxied: false,
     close: () => {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      agents?.httpAgent.destroy();
+      agents?.httpsAgent.destroy();
     },
   };
 };

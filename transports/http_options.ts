@@ -1,14 +1,15 @@
 /**
- * `HttpTransport`'s options: the public type, the zod schema that checks them,
- * and their resolved form (milliseconds, defaults filled in). Runtime-specific
- * refusals (an option one runtime cannot honour) live in the engine files.
+ * `HttpTransport`'s options: the public type, the checks that validate them
+ * (`core/options.ts`; not zod, whose import alone exceeds the cold-start
+ * budget), and their resolved form (milliseconds, defaults filled in).
+ * Runtime-specific refusals (an option one runtime cannot honour) live in the
+ * engine files.
  *
  * @module
  */
 import { Schedule } from "effect";
-import { z } from "zod";
 import { InvalidOptions, type TransportError } from "../core/errors.ts";
-import { parseOptions } from "../core/options.ts";
+import { boolean, type Check, custom, fail, number, object, optional, record, string } from "../core/options.ts";
 
 /**
  * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
@@ -164,47 +165,114 @@ export interface ResolvedHttpOptions {
   };
 }
 
-const millis = z.number().finite().positive("a positive number of milliseconds");
-const count = z.number().int("a whole number").nonnegative("0 or more");
-const pem = z.string().includes("-----BEGIN ", { message: "a PEM string (-----BEGIN ...)" });
-const ipLiteral = z.union([z.ipv4(), z.ipv6()], { error: "an IP address such as 0.0.0.0 or ::1, without a port" });
+// Built once at import: a handful of closures (no schema compilation), run once per `HttpTransport.make`.
 
-const Schema = z.strictObject({
-  retries: count.max(100, "at most 100").optional(),
-  retry: z.custom<Schedule.Schedule<unknown, TransportError>>(Schedule.isSchedule, "an Effect Schedule").optional(),
-  timeout: z.union([
-    millis,
-    z.strictObject({
-      connect: millis.optional(),
-      read: millis.optional(),
-      write: millis.optional(),
-      pool: millis.optional(),
-      total: millis.optional(),
-    }),
-  ], { error: "milliseconds, or { connect?, read?, write?, pool?, total? } in milliseconds" }).optional(),
-  uds: z.string().min(1, "a non-empty path").optional(),
-  localAddress: ipLiteral.optional(),
-  proxy: z.union([
-    z.string(),
-    z.strictObject({
-      url: z.string(),
-      headers: z.record(z.string(), z.string()).optional(),
-    }),
-  ], { error: "a proxy URL, or { url, headers? }" }).optional(),
-  trustEnv: z.boolean().optional(),
-  http1: z.boolean().optional(),
-  http2: z.boolean().optional(),
-  tls: z.strictObject({
-    caCerts: z.array(pem).optional(),
-    cert: pem.optional(),
-    key: z.string().includes("PRIVATE KEY", { message: "a PEM private key" }).optional(),
-    dangerouslyIgnoreCertificateErrors: z.boolean().optional(),
-  }).optional(),
-  limits: z.strictObject({
-    maxConnections: count.min(1, "1 or more").optional(),
-    maxKeepAliveConnections: count.optional(),
-    keepAliveExpiry: millis.optional(),
-  }).optional(),
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  isObject(u) && (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null);
+
+const millis = number("a positive number of milliseconds", { above: 0 });
+
+/** A whole number in `[min, max]`. */
+const count = (expected: string, min: number, max = Infinity): Check<number> => {
+  const base = number(expected, { min, integer: true });
+  return (value, path) => {
+    const n = base(value, path);
+    return n <= max ? n : fail(path, value, expected);
+  };
+};
+
+/** A string containing `marker` (PEM framing); `secret` keeps the given text out of the message. */
+const pemWith = (marker: string, expected: string, secret = false): Check<string> => (value, path) => {
+  if (typeof value === "string" && value.includes(marker)) return value;
+  if (secret && typeof value === "string") {
+    throw new InvalidOptions({
+      option: path,
+      received: `a string of ${value.length} characters (not shown)`,
+      expected,
+    });
+  }
+  return fail(path, value, expected);
+};
+const pem = pemWith("-----BEGIN ", "a PEM string (-----BEGIN ...)");
+
+/** An array of PEM strings; items are named `tls.caCerts.0`, `tls.caCerts.1`, ... */
+const pemList: Check<ReadonlyArray<string>> = (value, path) =>
+  Array.isArray(value) ? value.map((v, i) => pem(v, `${path}.${i}`)) : fail(path, value, "an array of PEM strings");
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+const IPV6_CHARS = /^[\da-fA-F:.]+$/;
+
+/** An IPv4 or IPv6 literal, without brackets or port (the URL parser settles IPv6 details). */
+const isIpLiteral = (u: unknown): u is string => {
+  if (typeof u !== "string") return false;
+  if (IPV4.test(u)) return true;
+  if (!u.includes(":") || !IPV6_CHARS.test(u)) return false;
+  try {
+    new URL(`http://[${u}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isSchedule = (u: unknown): u is Schedule.Schedule<unknown, TransportError> => Schedule.isSchedule(u);
+
+const timeouts = object({
+  connect: optional(millis),
+  read: optional(millis),
+  write: optional(millis),
+  pool: optional(millis),
+  total: optional(millis),
+});
+
+/** `number | HttpTimeouts`: a number is checked as milliseconds, an object per phase. */
+const timeout: Check<number | HttpTimeouts> = (value, path) =>
+  typeof value === "number"
+    ? millis(value, path)
+    : isObject(value)
+    ? timeouts(value, path)
+    : fail(path, value, "milliseconds, or { connect?, read?, write?, pool?, total? } in milliseconds");
+
+const headers = record(string, "an object of header name to value");
+
+const proxyObject = object({
+  url: custom((u): u is string => typeof u === "string", "a proxy URL string"),
+  headers: optional<Readonly<Record<string, string>>>((value, path) =>
+    // A Headers instance or a Map has no own entries: refuse it rather than silently send nothing.
+    isPlainObject(value) ? headers(value, path) : fail(path, value, "an object of header name to value")
+  ),
+});
+
+/** `string | { url, headers? }`. */
+const proxy: Check<HttpProxyOption> = (value, path) =>
+  typeof value === "string"
+    ? value
+    : isObject(value)
+    ? proxyObject(value, path)
+    : fail(path, value, "a proxy URL, or { url, headers? }");
+
+const checkOptions = object({
+  retries: optional(count("a whole number from 0 to 100", 0, 100)),
+  retry: optional(custom(isSchedule, "an Effect Schedule")),
+  timeout: optional(timeout),
+  uds: optional(custom((u): u is string => typeof u === "string" && u.length > 0, "a non-empty path")),
+  localAddress: optional(custom(isIpLiteral, "an IP address such as 0.0.0.0 or ::1, without a port")),
+  proxy: optional(proxy),
+  trustEnv: optional(boolean),
+  http1: optional(boolean),
+  http2: optional(boolean),
+  tls: optional(object({
+    caCerts: optional(pemList),
+    cert: optional(pem),
+    key: optional(pemWith("PRIVATE KEY", "a PEM private key", true)),
+    dangerouslyIgnoreCertificateErrors: optional(boolean),
+  })),
+  limits: optional(object({
+    maxConnections: optional(count("a whole number, 1 or more", 1)),
+    maxKeepAliveConnections: optional(count("a whole number, 0 or more", 0)),
+    keepAliveExpiry: optional(millis),
+  })),
 });
 
 const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
@@ -233,7 +301,8 @@ const parseProxy = (proxy: HttpProxyOption | undefined): ResolvedHttpOptions["pr
   return { url, headers };
 };
 
-const fail = (option: string, received: string, expected: string): never => {
+/** Refuses a combination of options (the `received` text is written out, not a value to describe). */
+const refuse = (option: string, received: string, expected: string): never => {
   throw new InvalidOptions({ option, received, expected });
 };
 
@@ -248,9 +317,9 @@ const fail = (option: string, received: string, expected: string): never => {
  * ```
  */
 export const resolveHttpOptions = (input: HttpTransportOptions | undefined): ResolvedHttpOptions => {
-  const o = parseOptions(Schema, input ?? {}) as HttpTransportOptions;
+  const o = checkOptions(input ?? {}, "");
   if (o.retries !== undefined && o.retry !== undefined) {
-    fail("retry", "both `retries` and `retry`", "one of them: `retries` (a count) or `retry` (a Schedule)");
+    refuse("retry", "both `retries` and `retry`", "one of them: `retries` (a count) or `retry` (a Schedule)");
   }
   const t = o.timeout;
   const timeout = typeof t === "number"
@@ -258,16 +327,16 @@ export const resolveHttpOptions = (input: HttpTransportOptions | undefined): Res
     : { connect: t?.connect, read: t?.read, write: t?.write, pool: t?.pool, total: t?.total };
   const http1 = o.http1 ?? true;
   const http2 = o.http2 ?? false;
-  if (!http1 && !http2) fail("http1", "false (and http2 false)", "at least one of `http1` and `http2` to be true");
-  if (o.tls?.cert !== undefined && o.tls.key === undefined) fail("tls.key", "undefined", "the key of `tls.cert`");
+  if (!http1 && !http2) refuse("http1", "false (and http2 false)", "at least one of `http1` and `http2` to be true");
+  if (o.tls?.cert !== undefined && o.tls.key === undefined) refuse("tls.key", "undefined", "the key of `tls.cert`");
   if (o.tls?.key !== undefined && o.tls.cert === undefined) {
-    fail("tls.cert", "undefined", "the certificate of `tls.key`");
+    refuse("tls.cert", "undefined", "the certificate of `tls.key`");
   }
   if (o.uds !== undefined && o.proxy !== undefined) {
-    fail("proxy", "a proxy together with `uds`", "either `uds` or `proxy`, not both");
+    refuse("proxy", "a proxy together with `uds`", "either `uds` or `proxy`, not both");
   }
   if (o.localAddress !== undefined && o.uds !== undefined) {
-    fail("localAddress", "a local address together with `uds`", "either `uds` or `localAddress`, not both");
+    refuse("localAddress", "a local address together with `uds`", "either `uds` or `localAddress`, not both");
   }
   return {
     retries: o.retries ?? 0,
