@@ -287,10 +287,15 @@ async function sectionStub() {
     return Promise.resolve(new Response(BODY));
   }) as typeof fetch;
   const stubText = () => text(stub(url));
-  // For Switchyard: the transport a user would write around a fetch function.
+  // For Switchyard's own rows the real HttpTransport runs, with the global fetch it calls
+  // replaced by the stub for this section: client + transport + error mapping all count.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = stub;
+  // The transport a user would write around a fetch function (Effect lane only): for the
+  // mounts/plugins and effect/http rows, which don't use the Promise lane anyway.
   const stubTransport = () => Transport.make({ handle: (request) => Effect.promise(() => stub(request)) });
 
-  const client = Client.make({ transport: stubTransport() });
+  const client = Client.make({ transport: networkTransport() });
   const mounted = await mountedCase(
     "S4",
     "Switchyard client.fetch, 3 mounts + 2 plugins",
@@ -312,7 +317,7 @@ async function sectionStub() {
 
   const { cases, skipped } = split([
     { id: "S1", name: "stub fetch + text (baseline)", fn: stubText },
-    { id: "S2", name: "Switchyard client.fetch (Transport calling the stub)", fn: () => text(client.fetch(url)) },
+    { id: "S2", name: "Switchyard client.fetch (HttpTransport, global fetch = stub)", fn: () => text(client.fetch(url)) },
     {
       id: "S3",
       name: "Switchyard Effect.runPromise(client.get(url))",
@@ -338,6 +343,7 @@ async function sectionStub() {
   await effectRt.dispose();
   await syRt?.dispose();
   await Effect.runPromise(client.close());
+  globalThis.fetch = realFetch;
   return { ...describe(built), baseline: "S1", noise: "S1'", n: N_STUB, cps };
 }
 

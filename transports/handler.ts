@@ -51,6 +51,9 @@ export interface HandlerTransportOptions {
   readonly lifespan?: Lifespan;
 }
 
+/** The Promise lane cannot be interrupted: only the request's own signal cancels it. */
+const NOT_INTERRUPTED = (): boolean => false;
+
 const DEFAULT_CLIENT: ClientAddress = { hostname: "127.0.0.1", port: 123 };
 
 const parseRootPath = (rootPath: string | undefined): string | undefined => {
@@ -103,7 +106,11 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
   const client = options.client ?? DEFAULT_CLIENT;
   const lifespan = options.lifespan;
   let started: Promise<void> | undefined;
-  const startup = (): Promise<void> => (started ??= Promise.resolve(lifespan?.startup?.()));
+  let ready = false;
+  const startup = (): Promise<void> =>
+    started ??= Promise.resolve(lifespan?.startup?.()).then(() => {
+      ready = true;
+    });
 
   const toError = (request: Request, error: unknown): TransportError =>
     error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error });
@@ -117,17 +124,8 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
     return new Request(inner, init as RequestInit);
   };
 
-  /** Calls the app and shapes its answer; `interrupted()` says whether nobody waits any more. */
-  const respond = async (request: Request, app: Request, interrupted: () => boolean): Promise<Response> => {
-    if (lifespan?.startup) await startup();
-    const info = new ServeInfo(client);
-    let response: Response;
-    try {
-      response = await handler(app, info);
-    } catch (error) {
-      if (raise || error instanceof TransportErrorBase) throw error;
-      return internalError();
-    }
+  /** Shapes what the app returned (a non-Response, HEAD, `completed` tracking); throws AppError when raising. */
+  const finish = (request: Request, response: Response, info: ServeInfo, interrupted: () => boolean): Response => {
     if (!(response instanceof Response)) {
       if (raise) throw new AppError(request, { detail: `the handler returned ${typeof response}, not a Response` });
       return internalError();
@@ -139,6 +137,34 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
     }
     if (request.method === "HEAD") return withoutBody(response);
     return info.track(response);
+  };
+
+  /** What the app threw: an AppError (or the TransportError it threw), or a 500 when not raising. */
+  const failed = (request: Request, error: unknown): Response => {
+    if (raise || error instanceof TransportErrorBase) throw toError(request, error);
+    return internalError();
+  };
+
+  /**
+   * Calls the app and shapes its answer. Synchronous as far as the app is: a
+   * handler that returns a Response (not a Promise) costs no extra microtask.
+   */
+  const respond = (request: Request, app: Request, interrupted: () => boolean): Promise<Response> => {
+    if (lifespan?.startup && !ready) {
+      return startup().then(() => respond(request, app, interrupted));
+    }
+    const info = new ServeInfo(client);
+    let result: Response | Promise<Response>;
+    try {
+      result = handler(app, info);
+      if (result instanceof Response) return Promise.resolve(finish(request, result, info, interrupted));
+    } catch (error) {
+      return new Promise((resolve) => resolve(failed(request, error)));
+    }
+    return Promise.resolve(result).then(
+      (response) => finish(request, response, info, interrupted),
+      (error) => failed(request, error),
+    );
   };
 
   // Effect lane: the app's request gets its own signal, aborted when the fiber is
@@ -168,11 +194,10 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
   // Promise lane (client.fetch): the app gets the caller's request as it is, whose
   // signal already follows the caller's AbortSignal; no copy, no controller.
   const lane = (request: Request): Promise<Response> => {
-    const app = appRequestFor(request, request.signal);
+    // `request.signal` is read only when a copy is needed: Bun creates it lazily, at a cost.
+    const app = root === undefined ? request : appRequestFor(request, request.signal);
     if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
-    return respond(request, app, () => false).catch((error) => {
-      throw toError(request, error);
-    });
+    return respond(request, app, NOT_INTERRUPTED);
   };
 
   const transport = Transport.make({
