@@ -16,7 +16,15 @@ import { type Plugin, Transport } from "./transport.ts";
 import { buildRoute } from "./route.ts";
 import type { MountExplanation } from "../router/mounts.ts";
 
-/** Options of `Client.make`. */
+/**
+ * Options of `Client.make`.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "@switchyard/switchyard";
+ * const options: ClientOptions = { baseUrl: "https://api.example.com/v1", timeout: 10_000, maxRedirects: 5 };
+ * ```
+ */
 export interface ClientOptions {
   /** Prefix for relative URLs; its path is kept (`http://x/api` + `/users` = `http://x/api/users`). */
   readonly baseUrl?: string | URL;
@@ -50,7 +58,16 @@ export interface ClientOptions {
   readonly trustEnv?: boolean;
 }
 
-/** Per-call options of the Effect methods: `RequestInit` plus `json`. */
+/**
+ * Per-call options of the Effect methods: `RequestInit` plus `json`.
+ *
+ * @example
+ * ```ts
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * const client = Client.make({ transport: MockTransport.make(() => new Response("ok")) });
+ * const created = client.post("http://api.test/items", { json: { name: "Ada" }, headers: { "x-request-id": "1" } });
+ * ```
+ */
 export interface RequestOptions extends RequestInit {
   /** A value sent as a JSON body, with `content-type: application/json` unless set. */
   readonly json?: unknown;
@@ -246,7 +263,15 @@ const make = (options: ClientOptions = {}): Client => {
   return client;
 };
 
-/** The `Client` service key plus its constructors. */
+/**
+ * The `Client` service key plus its constructors.
+ *
+ * @example
+ * ```ts
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * const live = Client.layer({ transport: MockTransport.make(() => new Response("ok")) });
+ * ```
+ */
 export interface ClientStatics extends Context.Service<Client, Client> {
   /**
    * Builds a client; throws `InvalidOptions` (typed, synchronously) on a bad

@@ -36,7 +36,16 @@
 import { Data } from "effect";
 import { redactUrl } from "./redact.ts";
 
-/** The part of a request an error needs: a `Request` satisfies it. */
+/**
+ * The part of a request an error needs: a `Request` satisfies it.
+ *
+ * @example
+ * ```ts
+ * import { ReadError, type RequestLike } from "@switchyard/switchyard";
+ * const request: RequestLike = { method: "GET", url: "http://x.test/" };
+ * const error = new ReadError(request);
+ * ```
+ */
 export interface RequestLike {
   /** The HTTP method. */
   readonly method: string;
@@ -44,7 +53,16 @@ export interface RequestLike {
   readonly url: string;
 }
 
-/** The fields every request-bound error carries. */
+/**
+ * The fields every request-bound error carries.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError, type RequestErrorFields } from "@switchyard/switchyard";
+ * const fields: RequestErrorFields = new ConnectError({ method: "GET", url: "http://x.test/" });
+ * fields.detail;
+ * ```
+ */
 export interface RequestErrorFields {
   /** The request's method, e.g. `"GET"`. */
   readonly method: string;
@@ -56,7 +74,16 @@ export interface RequestErrorFields {
   readonly cause?: unknown;
 }
 
-/** Options for building a request-bound error. */
+/**
+ * Options for building a request-bound error.
+ *
+ * @example
+ * ```ts
+ * import { ReadError, type RequestErrorOptions } from "@switchyard/switchyard";
+ * const options: RequestErrorOptions = { detail: "connection reset", cause: new Error("ECONNRESET") };
+ * new ReadError({ method: "GET", url: "http://x.test/" }, options);
+ * ```
+ */
 export interface RequestErrorOptions {
   /** What went wrong, in words. Must not contain credentials. */
   readonly detail?: string;
@@ -496,7 +523,15 @@ export class HttpStatusError extends RequestError {
   }
 }
 
-/** One problem found while decoding a body. */
+/**
+ * One problem found while decoding a body.
+ *
+ * @example
+ * ```ts
+ * import type { DecodingIssue } from "@switchyard/switchyard";
+ * const issue: DecodingIssue = { path: ["user", "id"], message: "expected number" };
+ * ```
+ */
 export interface DecodingIssue {
   /** Where in the body, as a path of keys. */
   readonly path: ReadonlyArray<PropertyKey>;
@@ -536,7 +571,16 @@ export class DecodingError extends RequestError {
   }
 }
 
-/** The fields of an `InvalidOptions`. */
+/**
+ * The fields of an `InvalidOptions`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOptions, type InvalidOptionsFields } from "@switchyard/switchyard";
+ * const fields: InvalidOptionsFields = { option: "timeout", received: "-1", expected: "a positive number" };
+ * new InvalidOptions(fields);
+ * ```
+ */
 export interface InvalidOptionsFields {
   /** The option's name or path, e.g. `"timeout.connect"` or `"mounts[\"http\"]"`. */
   readonly option: string;
@@ -584,15 +628,59 @@ export class InvalidOptions extends SwitchyardError implements InvalidOptionsFie
   }
 }
 
-/** Any of the four timeouts. */
+/**
+ * Any of the four timeouts.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import type { TimeoutError } from "@switchyard/switchyard";
+ * const onTimeout = (e: TimeoutError) => Effect.succeed(`timed out: ${e._tag}`);
+ * ```
+ */
 export type TimeoutError = ConnectTimeout | ReadTimeout | WriteTimeout | PoolTimeout;
-/** Any connect, read or write failure. */
+/**
+ * Any connect, read or write failure.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkError } from "@switchyard/switchyard";
+ * const describe = (e: NetworkError) => `${e._tag}: ${e.detail}`;
+ * ```
+ */
 export type NetworkError = ConnectError | ReadError | WriteError;
-/** Either protocol error. */
+/**
+ * Either protocol error.
+ *
+ * @example
+ * ```ts
+ * import type { ProtocolError } from "@switchyard/switchyard";
+ * const isRemote = (e: ProtocolError) => e._tag === "RemoteProtocolError";
+ * ```
+ */
 export type ProtocolError = LocalProtocolError | RemoteProtocolError;
-/** Anything a transport may fail with. */
+/**
+ * Anything a transport may fail with.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import type { Transport, TransportError } from "@switchyard/switchyard";
+ * const send = (t: Transport, r: Request): Effect.Effect<Response, TransportError> => t.handle(r);
+ * ```
+ */
 export type TransportError = TimeoutError | NetworkError | ProtocolError | ProxyError | UnsupportedProtocol | AppError;
-/** Anything a client request may fail with. */
+/**
+ * Anything a client request may fail with.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Client, type ClientError, MockTransport } from "@switchyard/switchyard";
+ * const client = Client.make({ transport: MockTransport.make(() => new Response("ok")) });
+ * const call: Effect.Effect<Response, ClientError> = client.get("http://api.test/");
+ * ```
+ */
 export type ClientError = TransportError | InvalidUrl | TooManyRedirects;
 
 /**

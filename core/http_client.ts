@@ -77,7 +77,16 @@ const send = (
   );
 };
 
-/** Layers that provide `effect/http`'s `HttpClient` backed by Switchyard. */
+/**
+ * Layers that provide `effect/http`'s `HttpClient` backed by Switchyard.
+ *
+ * @example
+ * ```ts
+ * import { MockTransport } from "@switchyard/switchyard";
+ * import { SwitchyardHttpClient } from "@switchyard/switchyard/http-client";
+ * const live = SwitchyardHttpClient.layer({ transport: MockTransport.make(() => new Response("ok")) });
+ * ```
+ */
 export interface SwitchyardHttpClientStatics {
   /** Provides `HttpClient` (and `Client`) from client options; closes the client with the scope. */
   layer(options?: ClientOptions): Layer.Layer<HttpClient.HttpClient | Client, InvalidOptions>;

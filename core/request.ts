@@ -9,7 +9,15 @@
 import { InvalidOptions, InvalidUrl, LocalProtocolError } from "./errors.ts";
 import { redactUrl } from "./redact.ts";
 
-/** Anything `fetch` takes as its first argument. */
+/**
+ * Anything `fetch` takes as its first argument.
+ *
+ * @example
+ * ```ts
+ * import type { RequestInput } from "@switchyard/switchyard";
+ * const inputs: RequestInput[] = ["/users", new URL("http://api.test/"), new Request("http://api.test/")];
+ * ```
+ */
 export type RequestInput = string | URL | Request;
 
 /** Builds the `Request` for one call; throws `InvalidUrl` or `LocalProtocolError`. */

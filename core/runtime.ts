@@ -6,7 +6,15 @@
  * @module
  */
 
-/** The runtimes Switchyard supports. */
+/**
+ * The runtimes Switchyard supports.
+ *
+ * @example
+ * ```ts
+ * import { runtime, type RuntimeName } from "@switchyard/switchyard";
+ * const name: RuntimeName = runtime.name; // "deno" or "bun"
+ * ```
+ */
 export type RuntimeName = "deno" | "bun";
 
 interface RuntimeGlobals {

@@ -38,7 +38,17 @@ export interface Transport {
   readonly fetch?: (request: Request) => Promise<Response>;
 }
 
-/** What `Transport.make` takes: `close` and `fetch` are optional. */
+/**
+ * What `Transport.make` takes: `close` and `fetch` are optional.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Transport, type TransportSpec } from "@switchyard/switchyard";
+ * const spec: TransportSpec = { handle: () => Effect.succeed(new Response("ok")) };
+ * const transport = Transport.make(spec);
+ * ```
+ */
 export interface TransportSpec {
   /** Sends one request. */
   readonly handle: (request: Request) => Effect.Effect<Response, TransportError>;
@@ -65,7 +75,15 @@ export interface TransportSpec {
  */
 export type Plugin = (next: Transport) => Transport;
 
-/** The `Transport` service key plus its constructors. */
+/**
+ * The `Transport` service key plus its constructors.
+ *
+ * @example
+ * ```ts
+ * import { MockTransport, Transport } from "@switchyard/switchyard";
+ * const layer = Transport.layer(MockTransport.make(() => new Response("ok")));
+ * ```
+ */
 export interface TransportStatics extends Context.Service<Transport, Transport> {
   /**
    * Builds a transport from a `handle` function and an optional `close`;

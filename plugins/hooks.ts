@@ -7,10 +7,27 @@ import { Effect } from "effect";
 import type { TransportError } from "../core/errors.ts";
 import { type Plugin, Transport } from "../core/transport.ts";
 
-/** What a hook may return: nothing, a promise of nothing, or an Effect (which may fail with a TransportError). */
+/**
+ * What a hook may return: nothing, a promise of nothing, or an Effect (which may fail with a TransportError).
+ *
+ * @example
+ * ```ts
+ * import type { HookResult } from "@switchyard/switchyard";
+ * const audit = (request: Request): HookResult => console.log(request.method, request.url);
+ * ```
+ */
 export type HookResult = void | Promise<void> | Effect.Effect<void, TransportError>;
 
-/** Hooks run around every request that reaches the wrapped transport (each redirect hop included). */
+/**
+ * Hooks run around every request that reaches the wrapped transport (each redirect hop included).
+ *
+ * @example
+ * ```ts
+ * import { type Hooks, hooks } from "@switchyard/switchyard";
+ * const spec: Hooks = { request: [(r) => void r.headers.set("x-trace", "1")] };
+ * const plugin = hooks(spec);
+ * ```
+ */
 export interface Hooks {
   /** Runs before the request is handed on; may edit its headers. */
   readonly request?: ReadonlyArray<(request: Request) => HookResult>;

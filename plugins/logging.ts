@@ -7,7 +7,15 @@ import { Effect } from "effect";
 import { redactUrl } from "../core/redact.ts";
 import { type Plugin, Transport } from "../core/transport.ts";
 
-/** One log record: what was sent, what came back, how long it took. */
+/**
+ * One log record: what was sent, what came back, how long it took.
+ *
+ * @example
+ * ```ts
+ * import { type LogRecord, logging } from "@switchyard/switchyard";
+ * const plugin = logging({ log: (r: LogRecord) => console.log(`${r.method} ${r.url} ${r.status ?? r.error?.tag}`) });
+ * ```
+ */
 export interface LogRecord {
   /** The method. */
   readonly method: string;

@@ -13,11 +13,25 @@ import { ServeInfo } from "./serve_info.ts";
 /**
  * A fetch handler in either style: Deno's `(request, info)` or Bun's
  * `(request, server)`. The second argument satisfies both (see `ServeInfo`).
+ *
+ * @example
+ * ```ts
+ * import type { FetchHandler } from "@switchyard/switchyard";
+ * const app: FetchHandler = (request, info) => Response.json({ from: info.remoteAddr.hostname, url: request.url });
+ * ```
  */
 // deno-lint-ignore no-explicit-any
 export type FetchHandler = (request: Request, info: any) => Response | Promise<Response>;
 
-/** The client address the app sees. */
+/**
+ * The client address the app sees.
+ *
+ * @example
+ * ```ts
+ * import { HandlerTransport } from "@switchyard/switchyard";
+ * const transport = HandlerTransport.make(() => new Response("ok"), { client: { hostname: "10.0.0.7", port: 50123 } });
+ * ```
+ */
 export interface ClientAddress {
   /** IP address, e.g. `"127.0.0.1"` or `"::1"`. */
   readonly hostname: string;
@@ -25,7 +39,15 @@ export interface ClientAddress {
   readonly port: number;
 }
 
-/** Startup and shutdown hooks of the app, run by the transport's lifetime. */
+/**
+ * Startup and shutdown hooks of the app, run by the transport's lifetime.
+ *
+ * @example
+ * ```ts
+ * import type { Lifespan } from "@switchyard/switchyard";
+ * const lifespan: Lifespan = { startup: () => console.log("app up"), shutdown: () => console.log("app down") };
+ * ```
+ */
 export interface Lifespan {
   /** Runs before the first request (with `layer`: when the layer is built). */
   readonly startup?: () => void | Promise<void>;
@@ -33,7 +55,15 @@ export interface Lifespan {
   readonly shutdown?: () => void | Promise<void>;
 }
 
-/** Options of `HandlerTransport.make`. */
+/**
+ * Options of `HandlerTransport.make`.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerTransportOptions } from "@switchyard/switchyard";
+ * const options: HandlerTransportOptions = { raiseAppExceptions: false, rootPath: "/api" };
+ * ```
+ */
 export interface HandlerTransportOptions {
   /**
    * `true` (default): a thrown value comes back as an `AppError` (its `cause`).
@@ -215,7 +245,15 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
   return { transport, startup };
 };
 
-/** Constructors of the in-process transport. */
+/**
+ * Constructors of the in-process transport.
+ *
+ * @example
+ * ```ts
+ * import { HandlerTransport } from "@switchyard/switchyard";
+ * const live = HandlerTransport.layer(() => new Response("ok"), { lifespan: { startup: () => console.log("up") } });
+ * ```
+ */
 export interface HandlerTransportStatics {
   /**
    * Wraps a fetch handler as a transport. Throws `InvalidOptions` on a bad option.

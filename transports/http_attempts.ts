@@ -322,7 +322,7 @@ class Exchange {
  *
  * @example
  * ```ts
- * import { fullHandle } from "./http_exchange.ts";
+ * import { fullHandle } from "./http_attempts.ts";
  * // const handle = fullHandle(config); handle(new Request("http://127.0.0.1:8080/"))
  * ```
  */

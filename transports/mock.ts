@@ -9,13 +9,39 @@ import { Effect } from "effect";
 import { AppError, InvalidOptions, type TransportError, TransportErrorBase } from "../core/errors.ts";
 import { Transport } from "../core/transport.ts";
 
-/** What a mock handler may return. */
+/**
+ * What a mock handler may return.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { ConnectError, type MockResult } from "@switchyard/switchyard";
+ * const refused = (request: Request): MockResult => Effect.fail(new ConnectError(request, { detail: "simulated" }));
+ * ```
+ */
 export type MockResult = Response | Promise<Response> | Effect.Effect<Response, TransportError>;
 
-/** A mock handler: gets the request, returns the response (or fails). */
+/**
+ * A mock handler: gets the request, returns the response (or fails).
+ *
+ * @example
+ * ```ts
+ * import type { MockHandler } from "@switchyard/switchyard";
+ * const handler: MockHandler = async (request) => Response.json({ echoed: await request.text() });
+ * ```
+ */
 export type MockHandler = (request: Request) => MockResult;
 
-/** One recorded call. */
+/**
+ * One recorded call.
+ *
+ * @example
+ * ```ts
+ * import { MockTransport } from "@switchyard/switchyard";
+ * const mock = MockTransport.make(() => new Response("ok"));
+ * const last = mock.calls.at(-1); // { request, outcome: { status } } once a call was made
+ * ```
+ */
 export interface MockCall {
   /** The request as the transport received it; its body is a copy the handler did not consume. */
   readonly request: Request;
