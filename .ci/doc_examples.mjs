@@ -7,12 +7,12 @@ const { nodes } = JSON.parse(text);
 const missing = [];
 for (const [file, mod] of Object.entries(nodes)) {
   for (const symbol of mod.symbols ?? []) {
-    const documented = (symbol.declarations ?? []).some((d) =>
-      (d.jsDoc?.tags ?? []).some((t) => t.kind === "example")
-    );
+    const documented = (symbol.declarations ?? []).some((d) => (d.jsDoc?.tags ?? []).some((t) => t.kind === "example"));
     if (!documented) {
       const at = symbol.declarations?.[0]?.location;
-      missing.push(`${symbol.name} (${at?.filename?.replace(/^.*?\/(?=core|transports|router|plugins)/, "") ?? file}:${at?.line})`);
+      missing.push(
+        `${symbol.name} (${at?.filename?.replace(/^.*?\/(?=core|transports|router|plugins)/, "") ?? file}:${at?.line})`,
+      );
     }
   }
 }

@@ -5,7 +5,7 @@ import { stdin } from "node:process";
 let text = "";
 for await (const chunk of stdin) text += chunk;
 // deno colours its output even through a pipe in some versions.
-text = text.replace(/\u001b\[[0-9;]*m/g, "");
+text = text.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
 const findings = text.split(/\n(?=error\[)/).filter((block) => block.startsWith("error["));
 // deno doc does not print where the referenced type lives, so allow effect's type names only.
 const EFFECT_TYPES =

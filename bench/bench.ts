@@ -317,7 +317,11 @@ async function sectionStub() {
 
   const { cases, skipped } = split([
     { id: "S1", name: "stub fetch + text (baseline)", fn: stubText },
-    { id: "S2", name: "Switchyard client.fetch (HttpTransport, global fetch = stub)", fn: () => text(client.fetch(url)) },
+    {
+      id: "S2",
+      name: "Switchyard client.fetch (HttpTransport, global fetch = stub)",
+      fn: () => text(client.fetch(url)),
+    },
     {
       id: "S3",
       name: "Switchyard Effect.runPromise(client.get(url))",

@@ -17,13 +17,18 @@ const g = globalThis as unknown as {
       shutdown(): Promise<void>;
     };
   };
-  Bun?: { serve(o: { hostname: string; port: number; fetch(r: Request): Response }): { port: number; stop(force: boolean): void } };
+  Bun?: {
+    serve(
+      o: { hostname: string; port: number; fetch(r: Request): Response },
+    ): { port: number; stop(force: boolean): void };
+  };
 };
-const hello = (request: Request) => new Response(`hello from a real server, you asked for ${new URL(request.url).pathname}`);
+const hello = (request: Request) =>
+  new Response(`hello from a real server, you asked for ${new URL(request.url).pathname}`);
 const server = g.Bun
   ? (() => {
     const s = g.Bun!.serve({ hostname: "127.0.0.1", port: 0, fetch: hello });
-    return { port: s.port, stop: async () => s.stop(true) };
+    return { port: s.port, stop: () => Promise.resolve(s.stop(true)) };
   })()
   : (() => {
     const s = g.Deno!.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, hello);
@@ -46,7 +51,6 @@ await using client = Client.make({
     "http://users.internal": HandlerTransport.make(users),
     "all://*.down.test": down,
   },
-  trustEnv: false,
 });
 
 // Promise face: client.fetch is fetch.

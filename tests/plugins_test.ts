@@ -10,7 +10,7 @@ test("plugins: hooks run before and after each hop; a request hook can edit head
     transport: HandlerTransport.make(app),
     plugins: [
       hooks({
-        request: [(r) => void r.headers.set("x-hooked", "yes"), async (r) => void seen.push(`req ${r.url}`)],
+        request: [(r) => void r.headers.set("x-hooked", "yes"), (r) => Promise.resolve(void seen.push(`req ${r.url}`))],
         response: [(res, req) => void seen.push(`res ${res.status} ${req.method}`)],
       }),
     ],

@@ -4,6 +4,12 @@
  * `Deno.HttpClient`; Bun: a `Bun.FetchSession`), never follows redirects (the
  * client does), streams responses, and fails with the error tree.
  *
+ * Without retries, timeouts or a pool limit it also has a Promise lane
+ * (`transport.fetch`, what `client.fetch` uses: no Effect run). With
+ * `trustEnv` (the default), environment proxies are applied by Switchyard's
+ * rules, read once here at construction (http_env.ts); with none set, the
+ * transport is the bare engine: no router, no wrapper.
+ *
  * @module
  */
 import { Effect, type Layer } from "effect";

@@ -3,7 +3,13 @@
  * and its fast path (no retries, timeouts or pool limit): one `Effect.callback`
  * around the engine's promise, no signal, no timer, no schedule. An
  * interrupted request is abandoned there, and its response body cancelled
- * when it arrives. The full path is in http_attempts.ts.
+ * when it arrives. The fast path also has a Promise lane (`fastFetch`, the
+ * transport's `fetch`): the same engine call, the same `precheck`, `accept`
+ * and error mapping, with no Effect run at all (~0.3 µs against ~1.6 µs for
+ * `Effect.runPromise(fastHandle(r))`, engine stubbed). `handle` stays an
+ * `Effect.callback` of its own rather than a wrapper of the lane: that is the
+ * cheapest Effect face (a wrapper costs ~0.2 µs more). The full path is in
+ * http_attempts.ts.
  *
  * @module
  */
@@ -214,11 +220,10 @@ export const fastHandle = (config: ExchangeConfig): (request: Request) => Effect
  */
 export const fastFetch = (config: ExchangeConfig): (request: Request) => Promise<Response> => {
   const { engine } = config;
-  const wantsSignal = engine.wantsSignal;
-  return (request) => {
+  const lane = (request: Request): Promise<Response> => {
     const refused = precheck(config, request);
     if (refused !== undefined) return Promise.reject(refused);
-    return sendSafely(engine, request, wantsSignal ? request.signal : undefined).then(
+    return sendSafely(engine, request, engine.wantsSignal ? request.signal : undefined).then(
       (response) => {
         const out = accept(engine, request, response);
         if (out instanceof Response) return out;
@@ -226,12 +231,40 @@ export const fastFetch = (config: ExchangeConfig): (request: Request) => Promise
       },
       (error) => {
         const signal = request.signal;
-        throw signal.aborted
-          ? signal.reason
-          : error instanceof TransportErrorBase
-          ? error
-          : engine.classify(error, request);
+        if (signal.aborted) throw signal.reason;
+        throw error instanceof TransportErrorBase ? error : engine.classify(error, request);
       },
     );
   };
+  // fetch engines settle on the request's signal themselves. node:http on Deno does not always (a request
+  // destroyed on a reused keep-alive socket fails only when the server closes it): settle on the abort here,
+  // as `handle` does on interruption, and cancel a response that arrives after it.
+  return engine.wantsSignal ? (request) => settleOnAbort(request, lane(request)) : lane;
 };
+
+const settleOnAbort = (request: Request, pending: Promise<Response>): Promise<Response> =>
+  new Promise<Response>((resolve, reject) => {
+    const signal = request.signal;
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    pending.then(
+      (response) => {
+        signal.removeEventListener("abort", onAbort);
+        if (settled) return discard(response);
+        settled = true;
+        resolve(response);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        if (settled) return;
+        settled = true;
+        reject(error);
+      },
+    );
+  });
