@@ -10,9 +10,6 @@
  * the runtime's own rules active too.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Effect } from "effect";
 import { ConnectError, InvalidOptions } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
@@ -21,7 +18,8 @@ import type { Env } from "../transports/http_env.ts";
 import { startProxy, type TestProxy } from "./fixtures/proxy.ts";
 import { withServer } from "./fixtures/server.ts";
 import { makeCertificates, startTlsServer } from "./fixtures/tls.ts";
-import { runtimeName, test, testOn } from "./harness.ts";
+import { runChild } from "./fixtures/child.ts";
+import { test, testOn } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
 
@@ -198,30 +196,6 @@ testOn("bun", "runtime-lacks-feature", "env: a socks5:// ALL_PROXY is refused at
       !/s3cret/.test(error.message),
   );
 });
-
-/** Runs `script` in a fresh process of this runtime with `env` added; returns its stdout. */
-const runChild = (script: string, env: Record<string, string>): Promise<string> => {
-  // Inside the project (.tmp/ is git-ignored) so that `effect` resolves from its node_modules.
-  const root = new URL("../.tmp/", import.meta.url).pathname;
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, "env-"));
-  const file = join(dir, "child.ts");
-  writeFileSync(file, script);
-  const exec = (globalThis as unknown as { process: { execPath: string; env: Record<string, string> } }).process;
-  const args = runtimeName === "deno" ? ["run", "-A", file] : [file];
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(exec.execPath, args, { env: { ...exec.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("close", (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`child exited ${code}: ${err}`));
-    });
-  });
-};
 
 /** A child that sends one GET through each face of `HttpTransport.make()` and prints both bodies. */
 const childScript = (url: string): string => `

@@ -3,8 +3,7 @@
  * (`localAddress`), and whether environment proxies are used (`trustEnv`).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { ConnectError } from "../core/errors.ts";
 import { HttpTransport } from "../transports/http.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve, withServer } from "./fixtures/server.ts";
+import { runChild } from "./fixtures/child.ts";
 import { runtimeName, test } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
@@ -141,33 +141,6 @@ test("localAddress: an address the host does not own is ConnectError", () =>
       await run(t.close());
     }
   }));
-
-/**
- * Runs a script in a fresh process of the current runtime, with `env` added, and returns its stdout:
- * env proxies are read by the runtime itself (Bun at start-up, Deno when a client is made).
- */
-const runChild = (script: string, env: Record<string, string>): Promise<string> => {
-  // Inside the project (.tmp/ is git-ignored) so that `effect` resolves from its node_modules.
-  const root = new URL("../.tmp/", import.meta.url).pathname;
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, "child-"));
-  const file = join(dir, "child.ts");
-  writeFileSync(file, script);
-  const exec = (globalThis as unknown as { process: { execPath: string; env: Record<string, string> } }).process;
-  const args = runtimeName === "deno" ? ["run", "-A", file] : [file];
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(exec.execPath, args, { env: { ...exec.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("close", (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`child exited ${code}: ${err}`));
-    });
-  });
-};
 
 const childScript = (url: string, options: string): string => `
 import { Effect } from "effect";
