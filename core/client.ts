@@ -12,7 +12,7 @@ import { array, boolean, custom, number, object, optional, record } from "./opti
 import { followRedirects, isRedirect } from "./redirects.ts";
 import { makeRequestBuilder, type RequestInput } from "./request.ts";
 import { rememberRequest } from "./response.ts";
-import { type Plugin, Transport } from "./transport.ts";
+import { isTransport, type Plugin, Transport } from "./transport.ts";
 import { buildRoute } from "./route.ts";
 import type { MountExplanation } from "../router/mounts.ts";
 
@@ -125,10 +125,6 @@ export interface Client {
   /** `await using client = Client.make(...)` closes it at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;
 }
-
-const isTransport = (u: unknown): u is Transport =>
-  typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
-  typeof (u as Transport).close === "function";
 
 const transport = custom(
   isTransport,

@@ -16,7 +16,7 @@ import { redactUrl } from "./redact.ts";
 export type Check<T> = (value: unknown, path: string) => T;
 
 /** A short, credential-free rendering of a given value for messages. */
-export const describeValue = (value: unknown): string => {
+const describeValue = (value: unknown): string => {
   if (value === undefined) return "undefined";
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(redactUrl(value).slice(0, 80));

@@ -63,8 +63,9 @@ export const parseDefaultHeaders = (headers: HeadersInit | undefined): Headers |
     const parsed = new Headers(headers);
     return [...parsed.keys()].length === 0 ? undefined : parsed;
   } catch {
+    const name = badHeaderName(headers);
     throw new InvalidOptions({
-      option: `headers${badHeaderName(headers) ? `["${badHeaderName(headers)}"]` : ""}`,
+      option: `headers${name === undefined ? "" : `["${name}"]`}`,
       received: "a header name or value that is not allowed (the value is not shown: it may be a secret)",
       expected: "header names that are HTTP tokens and values without CR, LF or NUL",
     });

@@ -107,6 +107,20 @@ export interface TransportStatics extends Context.Service<Transport, Transport> 
   compose(transport: Transport, plugins: ReadonlyArray<Plugin>): Transport;
 }
 
+/**
+ * Whether `u` has the shape of a Transport (`handle` and `close` functions):
+ * how options that take a transport are checked.
+ *
+ * @example
+ * ```ts
+ * import { isTransport } from "./transport.ts";
+ * isTransport({ handle: () => {}, close: () => {} }); // true
+ * ```
+ */
+export const isTransport = (u: unknown): u is Transport =>
+  typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
+  typeof (u as Transport).close === "function";
+
 const make = (spec: TransportSpec): Transport => {
   const close = spec.close;
   let closed: Effect.Effect<void> | undefined;

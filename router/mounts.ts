@@ -9,7 +9,7 @@
 import { Context, Effect, Exit, Layer, type Scope } from "effect";
 import { InvalidOptions } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
-import { Transport } from "../core/transport.ts";
+import { isTransport, Transport } from "../core/transport.ts";
 import type { UrlPattern } from "./pattern.ts";
 import { type Route, Router } from "./router.ts";
 
@@ -187,10 +187,6 @@ const assemble = (
   explainers.set(mounts, explain);
   return mounts;
 };
-
-const isTransport = (u: unknown): u is Transport =>
-  typeof u === "object" && u !== null && typeof (u as Transport).handle === "function" &&
-  typeof (u as Transport).close === "function";
 
 const badValue = (key: string, value: unknown): InvalidOptions =>
   new InvalidOptions({
