@@ -251,7 +251,13 @@ for (const r of byRuntime.values()) {
   }
 
   if (r.cold) {
-    const C = r.cold as { runs: number; cases: CaseInfo[]; skipped: Skipped[]; ms: Record<string, number[]> };
+    const C = r.cold as {
+      runs: number;
+      cases: CaseInfo[];
+      skipped: Skipped[];
+      ms: Record<string, number[]>;
+      modAfterEffectMs?: number[];
+    };
     p(`### Cold start: a new process per sample, ${C.runs} samples each (wall ms, spawn to exit)`);
     p();
     p("| variant | ms median (min–max) | minus `effect`, paired median (min–max) | goal | |");
@@ -269,6 +275,11 @@ for (const r of byRuntime.values()) {
       p(`| ${c.name} | ${range(C.ms[c.id], f1)} | ${c.id === "effect" ? "—" : range(diff, f1)} | ${goal} | ${met} |`);
     }
     for (const s of C.skipped) p(`| ${s.id} | skipped: ${s.reason} | — | | |`);
+    if (C.modAfterEffectMs?.length) {
+      p(`| import mod.ts after effect, timed in one process (no spawn noise) | — | ${
+        range(C.modAfterEffectMs, f1)
+      } | | |`);
+    }
     p();
   }
 }

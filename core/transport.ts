@@ -33,7 +33,8 @@ export interface Transport {
    * skipping the Effect runtime, when every layer between the client and the
    * transport has one (plugins made with `Transport.wrap` don't) and the
    * client has no `timeout`. Cancellation on this lane is the request's own
-   * `signal`.
+   * `signal`. A plugin gets one by passing its Promise half to
+   * `Transport.wrap(next, handle, fetch)`.
    */
   readonly fetch?: (request: Request) => Promise<Response>;
 }
@@ -62,15 +63,26 @@ export interface TransportSpec {
  * A plugin wraps a transport in another one. Plugins compose outer-first: the
  * first plugin in a list sees the request first and the response last.
  *
+ * Give it both lanes (the third argument of `Transport.wrap`) and
+ * `client.fetch` stays off the Effect runtime; with `handle` alone every
+ * request through it takes the Effect lane.
+ *
  * @example
  * ```ts
- * import { Effect } from "effect";
  * import { type Plugin, Transport } from "@switchyard/switchyard";
  * const addHeader: Plugin = (next) =>
- *   Transport.wrap(next, (request) => {
- *     request.headers.set("x-trace", "1");
- *     return next.handle(request);
- *   });
+ *   Transport.wrap(
+ *     next,
+ *     (request) => {
+ *       request.headers.set("x-trace", "1");
+ *       return next.handle(request);
+ *     },
+ *     // The Promise lane, used only when `next` has one too.
+ *     (request) => {
+ *       request.headers.set("x-trace", "1");
+ *       return next.fetch!(request);
+ *     },
+ *   );
  * ```
  */
 export type Plugin = (next: Transport) => Transport;
@@ -92,10 +104,11 @@ export interface TransportStatics extends Context.Service<Transport, Transport> 
   make(spec: TransportSpec): Transport;
   /**
    * A transport whose `close` is `next.close`: for plugins, which own nothing
-   * but the transport they wrap. It has no Promise lane, so requests through
-   * it run on the Effect lane.
+   * but the transport they wrap. `fetch`, the plugin's Promise lane, is kept
+   * only when `next` has one (it may then call `next.fetch!`); without it,
+   * requests through the plugin run on the Effect lane.
    */
-  wrap(next: Transport, handle: Transport["handle"]): Transport;
+  wrap(next: Transport, handle: Transport["handle"], fetch?: (request: Request) => Promise<Response>): Transport;
   /**
    * Provides `Transport` from a transport, or from an effect that builds one;
    * the transport is closed when the layer's scope closes.
@@ -164,7 +177,10 @@ export const Transport: TransportStatics = Object.assign(
   TransportKey,
   {
     make,
-    wrap: (next: Transport, handle: Transport["handle"]): Transport => ({ handle, close: next.close }),
+    wrap: (next: Transport, handle: Transport["handle"], fetch?: (request: Request) => Promise<Response>): Transport =>
+      fetch !== undefined && next.fetch !== undefined
+        ? { handle, close: next.close, fetch }
+        : { handle, close: next.close },
     layer: <E = never, R = never>(
       build: Transport | Effect.Effect<Transport, E, R>,
     ): Layer.Layer<Transport, E, Exclude<R, Scope.Scope>> =>

@@ -69,12 +69,45 @@ export const hooks = (hooks: Hooks): Plugin => {
   const before = hooks.request ?? [];
   const after = hooks.response ?? [];
   return (next) =>
-    Transport.wrap(next, (request) => {
-      const sent = before.length === 0
-        ? next.handle(request)
-        : Effect.andThen(sequence(before, [request]), next.handle(request));
-      return after.length === 0
-        ? sent
-        : Effect.tap(sent, (response) => sequence(after, [response, request] as [Response, Request]));
-    });
+    Transport.wrap(
+      next,
+      (request) => {
+        const sent = before.length === 0
+          ? next.handle(request)
+          : Effect.andThen(sequence(before, [request]), next.handle(request));
+        return after.length === 0
+          ? sent
+          : Effect.tap(sent, (response) => sequence(after, [response, request] as [Response, Request]));
+      },
+      // The Promise lane: synchronous hooks add no promise hop; an Effect hook is run on its own.
+      (request) => {
+        try {
+          const ready = sequencePromise(before, [request], 0);
+          const sent = ready === undefined ? next.fetch!(request) : ready.then(() => next.fetch!(request));
+          return after.length === 0 ? sent : sent.then((response) => {
+            const done = sequencePromise(after, [response, request] as [Response, Request], 0);
+            return done === undefined ? response : done.then(() => response);
+          });
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+    );
+};
+
+/** A hook's result on the Promise lane: `undefined` when it finished synchronously. */
+const runPromise = (result: HookResult): Promise<void> | undefined =>
+  Effect.isEffect(result) ? Effect.runPromise(result) : result instanceof Promise ? result : undefined;
+
+/** Runs `hooks` from `from` on, in order; `undefined` when all of them finished synchronously. */
+const sequencePromise = <A extends ReadonlyArray<unknown>>(
+  hooks: ReadonlyArray<(...args: A) => HookResult>,
+  args: A,
+  from: number,
+): Promise<void> | undefined => {
+  for (let i = from; i < hooks.length; i++) {
+    const pending = runPromise(hooks[i]!(...args));
+    if (pending !== undefined) return pending.then(() => sequencePromise(hooks, args, i + 1));
+  }
+  return undefined;
 };

@@ -4,6 +4,7 @@
  * @module
  */
 import { Effect } from "effect";
+import { type TransportError, TransportErrorBase } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
 import { type Plugin, Transport } from "../core/transport.ts";
 
@@ -48,22 +49,48 @@ export interface LogRecord {
  * ```
  */
 export const logging = (options: { readonly log?: (record: LogRecord) => void } = {}): Plugin => {
-  const emit = options.log
-    ? (record: LogRecord) => Effect.sync(() => options.log!(record))
-    : (record: LogRecord) =>
-      record.error
-        ? Effect.logWarning(`${record.method} ${record.url} failed: ${record.error.tag} (${record.ms.toFixed(1)} ms)`)
-        : Effect.logInfo(`${record.method} ${record.url} ${record.status} (${record.ms.toFixed(1)} ms)`);
+  const log = options.log;
+  // The Effect lane writes through the fiber's logger; the Promise lane, which has no fiber, through the default one.
+  const emit = (record: LogRecord): Effect.Effect<void> =>
+    log
+      ? Effect.sync(() => log(record))
+      : record.error
+      ? Effect.logWarning(`${record.method} ${record.url} failed: ${record.error.tag} (${record.ms.toFixed(1)} ms)`)
+      : Effect.logInfo(`${record.method} ${record.url} ${record.status} (${record.ms.toFixed(1)} ms)`);
+  const emitNow = (record: LogRecord): void => log ? log(record) : Effect.runSync(emit(record));
+  const failed = (error: TransportError) => ({ error: { tag: error._tag, message: error.message } });
   return (next) =>
-    Transport.wrap(next, (request) =>
-      Effect.suspend(() => {
+    Transport.wrap(
+      next,
+      (request) =>
+        Effect.suspend(() => {
+          const started = performance.now();
+          return next.handle(request).pipe(
+            Effect.tap((response) => emit(record(request, started, { status: response.status }))),
+            Effect.tapError((error) => emit(record(request, started, failed(error)))),
+          );
+        }),
+      // The Promise lane: the same records. A cancelled call (it rejects with the signal's reason) is not logged,
+      // as interruption is not on the Effect lane.
+      (request) => {
         const started = performance.now();
-        const base = { method: request.method, url: redactUrl(request.url) };
-        return next.handle(request).pipe(
-          Effect.tap((response) => emit({ ...base, status: response.status, ms: performance.now() - started })),
-          Effect.tapError((error) =>
-            emit({ ...base, error: { tag: error._tag, message: error.message }, ms: performance.now() - started })
-          ),
+        return next.fetch!(request).then(
+          (response) => {
+            emitNow(record(request, started, { status: response.status }));
+            return response;
+          },
+          (error) => {
+            if (error instanceof TransportErrorBase) emitNow(record(request, started, failed(error as TransportError)));
+            throw error;
+          },
         );
-      }));
+      },
+    );
 };
+
+const record = (request: Request, started: number, outcome: Pick<LogRecord, "status" | "error">): LogRecord => ({
+  method: request.method,
+  url: redactUrl(request.url),
+  ...outcome,
+  ms: performance.now() - started,
+});

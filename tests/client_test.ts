@@ -3,6 +3,7 @@ import { Effect, Exit, Layer } from "effect";
 import {
   Client,
   HandlerTransport,
+  HttpTransport,
   InvalidOptions,
   InvalidUrl,
   LocalProtocolError,
@@ -11,6 +12,8 @@ import {
   TooManyRedirects,
   Transport,
 } from "../mod.ts";
+import { makeRequestBuilder, takeNoSignal } from "../core/request.ts";
+import { withServer } from "./fixtures/server.ts";
 import { test } from "./harness.ts";
 
 const echo = HandlerTransport.make;
@@ -249,4 +252,34 @@ test("client: Client.layerFromTransport uses the Transport service, which its ow
   );
   assert.equal(text, "from the service");
   assert.equal(mock.calls[0]!.request.url, "http://api.test/x");
+});
+
+test("client: a request built without a signal is sent unabortable; one with a signal still aborts (real server)", async () => {
+  const build = makeRequestBuilder({});
+  const plain = build("http://api.test/", undefined);
+  assert.equal(takeNoSignal(plain), true);
+  assert.equal(takeNoSignal(build("http://api.test/", { signal: new AbortController().signal })), false);
+  assert.equal(takeNoSignal(build(new Request("http://api.test/"), { method: "POST", body: "x" })), false);
+
+  let arrived!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let release!: () => void;
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  await withServer(async (request) => {
+    if (new URL(request.url).pathname === "/slow") {
+      arrived();
+      await blocked;
+    }
+    return new Response("ok");
+  }, async (server) => {
+    await using client = Client.make({ transport: HttpTransport.make() });
+    assert.equal(await (await client.fetch(`${server.url}/`)).text(), "ok");
+    const controller = new AbortController();
+    const pending = client.fetch(`${server.url}/slow`, { signal: controller.signal }).catch((e) => e);
+    await reached;
+    const reason = new Error("caller gave up");
+    controller.abort(reason);
+    assert.equal(await pending, reason);
+    release();
+  });
 });

@@ -113,6 +113,27 @@ test("errors: a close mid-chunked-body reaches a body reader as ReadError", () =
     assert.ok(caught instanceof ReadError, `expected ReadError, got ${caught}`);
   }));
 
+test("errors: a mid-body close is ReadError however the body is read (for await, pipeTo, pipeThrough, tee)", async () => {
+  const ways: Record<string, (body: ReadableStream<Uint8Array>) => Promise<unknown>> = {
+    "for await": async (body) => {
+      for await (const _ of body);
+    },
+    pipeTo: (body) => body.pipeTo(new WritableStream()),
+    pipeThrough: (body) => new Response(body.pipeThrough(new TransformStream())).arrayBuffer(),
+    tee: async (body) => {
+      const [a, b] = body.tee();
+      await Promise.all([new Response(a).arrayBuffer(), b.cancel()]);
+    },
+  };
+  for (const [way, read] of Object.entries(ways)) {
+    await withFault("closeMidChunked", {}, async (t, server) => {
+      const response = await run(t.handle(new Request(server.url)));
+      const caught = await read(response.body!).then(() => undefined, (error) => error);
+      assert.ok(caught instanceof ReadError, `${way}: expected ReadError, got ${caught}`);
+    });
+  }
+});
+
 test("errors: no response headers within connect+read is ReadTimeout (fetch cannot tell connect from read)", () =>
   withFault("stallHeaders", { timeout: { connect: 100, read: 200 } }, async (t, server) => {
     const started = Date.now();

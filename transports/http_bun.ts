@@ -20,6 +20,7 @@ import {
   type TransportError,
   UnsupportedProtocol,
 } from "../core/errors.ts";
+import { takeNoSignal } from "../core/request.ts";
 import { describeRuntimeError, type Engine } from "./http_engine.ts";
 import { makeNodeEngine } from "./http_node.ts";
 import type { ResolvedHttpOptions } from "./http_options.ts";
@@ -185,10 +186,16 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
   const base: Record<string, unknown> = { redirect: "manual", session };
   if (protocol !== undefined) base.protocol = protocol;
   const init = Object.freeze(base) as RequestInit;
+  // Nothing can abort a request built without a signal: `signal: null` spares the copy a dependent signal (~0.5 µs).
+  const unabortable = Object.freeze({ ...base, signal: null }) as RequestInit;
   const h2only = protocol === "http2";
   return {
     name: "bun",
-    send: (request, signal) => fetch(request, signal === undefined ? init : { ...base, signal } as RequestInit),
+    send: (request, signal) =>
+      fetch(
+        request,
+        signal !== undefined ? { ...base, signal } as RequestInit : takeNoSignal(request) ? unabortable : init,
+      ),
     classify: classifier(o),
     classifyBody,
     check: h2only

@@ -20,6 +20,7 @@ import {
   UnsupportedProtocol,
   WriteError,
 } from "../core/errors.ts";
+import { takeNoSignal } from "../core/request.ts";
 import { type BodyKind, describeRuntimeError, type Engine } from "./http_engine.ts";
 import { makeNodeEngine } from "./http_node.ts";
 import type { ResolvedHttpOptions } from "./http_options.ts";
@@ -182,12 +183,21 @@ const bodyKind = (request: Request): BodyKind => {
 /** The fetch engine; throws `InvalidOptions` for what Deno cannot do. */
 const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
   const client = deno().createHttpClient(clientOptions(o));
-  // Built once: Deno's fetch makes a new Request from (request, init) anyway; a signal costs ~2 µs more.
+  // Built once: Deno's fetch makes a new Request from (request, init) anyway. `signal: null` when nothing can
+  // abort the request: the copy then skips a dependent AbortSignal (~3 µs, WeakRefs held until the loop turns).
   const init = Object.freeze({ redirect: "manual", client }) as RequestInit;
+  const unabortable = Object.freeze({ redirect: "manual", client, signal: null }) as RequestInit;
   return {
     name: "deno",
     send: (request, signal) =>
-      fetch(request, signal === undefined ? init : { redirect: "manual", client, signal } as RequestInit),
+      fetch(
+        request,
+        signal !== undefined
+          ? { redirect: "manual", client, signal } as RequestInit
+          : takeNoSignal(request)
+          ? unabortable
+          : init,
+      ),
     classify: classifier(o),
     classifyBody,
     check: undefined,
