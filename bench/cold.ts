@@ -6,7 +6,12 @@
  * Variants are interleaved, the order rotated each run; one unmeasured run of each first
  * fills the runtime's caches (Deno's transpile and code caches), as any second start would.
  *
- * Env: BENCH_COLD_RUNS (default 15), BENCH_OUT, BENCH_SMOKE.
+ * The goal's figure comes from tight pairs: `effect` and `mod` back to back, the order
+ * alternating (AB, BA, ...), one difference per pair. On a shared 2-core VM a process
+ * start moves by ±40 ms between minutes; back-to-back pairs cancel that drift. A third
+ * figure times the import of mod.ts after effect inside one process (no spawn at all).
+ *
+ * Env: BENCH_COLD_RUNS (default 15), BENCH_COLD_PAIRS (default 25), BENCH_OUT, BENCH_SMOKE.
  *
  * @module
  */
@@ -72,6 +77,20 @@ for (let r = 0; r < RUNS; r++) {
 }
 for (const v of active) log(`cold ${v.id.padEnd(12)} median ${median(ms[v.id]).toFixed(1)} ms  ${v.name}`);
 
+// The goal's figure: back-to-back pairs, order alternating, one difference each.
+const PAIRS = envNumber("BENCH_COLD_PAIRS", SMOKE ? 2 : 25);
+const pairedDiffMs: number[] = [];
+for (let i = 0; i < PAIRS; i++) {
+  const order = i % 2 === 0 ? ["effect.ts", "mod.ts"] : ["mod.ts", "effect.ts"];
+  const [first, second] = order.map((file) => {
+    const t = once(file);
+    if (typeof t === "string") throw new Error(`cold start of ${file} failed: ${t}`);
+    return t;
+  });
+  pairedDiffMs.push(order[0] === "mod.ts" ? first - second : second - first);
+}
+log(`cold mod − effect, ${PAIRS} back-to-back pairs: median ${median(pairedDiffMs).toFixed(1)} ms`);
+
 // The same increment without the spawn's noise: one process imports effect, then times importing mod.ts.
 const inProcess: number[] = [];
 for (let r = 0; r < RUNS; r++) {
@@ -95,6 +114,7 @@ const out = {
     skipped: Object.entries(failed).map(([id, reason]) => ({ id, reason })),
     ms,
     modAfterEffectMs: inProcess,
+    pairedDiffMs,
   },
   finished: new Date().toISOString(),
 };

@@ -129,7 +129,7 @@ testOn(
 test("tls: a malformed PEM is InvalidOptions at construction", () => {
   assert.throws(() => HttpTransport.make({ tls: { caCerts: ["not pem"] } }), (error: unknown) => {
     assert.ok(error instanceof InvalidOptions);
-    assert.equal(error.option, "tls.caCerts.0");
+    assert.equal(error.option, "tls.caCerts[0]");
     return true;
   });
 });

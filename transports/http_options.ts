@@ -9,7 +9,7 @@
  */
 import { Schedule } from "effect";
 import { InvalidOptions, type TransportError } from "../core/errors.ts";
-import { boolean, type Check, custom, fail, number, object, optional, record, string } from "../core/options.ts";
+import { array, boolean, type Check, custom, fail, number, object, optional, record, string } from "../core/options.ts";
 
 /**
  * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
@@ -196,9 +196,8 @@ const pemWith = (marker: string, expected: string, secret = false): Check<string
 };
 const pem = pemWith("-----BEGIN ", "a PEM string (-----BEGIN ...)");
 
-/** An array of PEM strings; items are named `tls.caCerts.0`, `tls.caCerts.1`, ... */
-const pemList: Check<ReadonlyArray<string>> = (value, path) =>
-  Array.isArray(value) ? value.map((v, i) => pem(v, `${path}.${i}`)) : fail(path, value, "an array of PEM strings");
+/** An array of PEM strings; items are named `tls.caCerts[0]`, `tls.caCerts[1]`, ..., as every other array option. */
+const pemList: Check<ReadonlyArray<string>> = array(pem, "an array of PEM strings");
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
 const IPV6_CHARS = /^[\da-fA-F:.]+$/;
