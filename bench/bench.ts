@@ -138,6 +138,8 @@ const tap = (response: Response): Response => {
   tapped++;
   return response;
 };
+/** The header the first plugin sets, for the raw-fetch reference row N8. */
+const BENCH_HEADER_INIT: RequestInit = Object.freeze({ headers: Object.freeze({ "x-bench": "1" }) });
 const plugins: Plugin[] = [
   hooks({ request: [(request) => void request.headers.set("x-bench", "1")] }),
   (next) =>
@@ -230,6 +232,8 @@ async function sectionNet() {
     mounted,
     syHc,
     { id: "N7", name: "effect/http FetchHttpClient (ManagedRuntime)", fn: () => effectRt.runPromise(effectGet(url)) },
+    // Context for N3: what the header its plugin adds costs raw fetch on the wire and in the server.
+    { id: "N8", name: "fetch with N3's plugin header (x-bench: 1)", fn: () => text(fetch(url, BENCH_HEADER_INIT)) },
   ]);
   const built = select(cases, skipped);
 
