@@ -31,10 +31,9 @@ export interface Transport {
    * Optional Promise lane with exactly `handle`'s semantics: the same
    * response, and the same typed errors as rejections. `client.fetch` uses it,
    * skipping the Effect runtime, when every layer between the client and the
-   * transport has one (plugins made with `Transport.wrap` don't) and the
-   * client has no `timeout`. Cancellation on this lane is the request's own
-   * `signal`. A plugin gets one by passing its Promise half to
-   * `Transport.wrap(next, handle, fetch)`.
+   * transport has one and the client has no `timeout`. Cancellation on this
+   * lane is the request's own `signal`. A plugin gets one by passing its
+   * Promise half to `Transport.wrap(next, handle, fetch)`.
    */
   readonly fetch?: (request: Request) => Promise<Response>;
 }

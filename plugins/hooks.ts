@@ -52,6 +52,8 @@ const sequence = <A extends ReadonlyArray<unknown>>(
  * A plugin that runs `hooks.request` before and `hooks.response` after each
  * request. A hook that throws is a defect (a bug in the hook), not a
  * transport error; to fail the request, return `Effect.fail(transportError)`.
+ * The plugin has both lanes: through `client.fetch` it runs no Effect unless
+ * a hook returns one.
  *
  * @example
  * ```ts

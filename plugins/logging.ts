@@ -34,7 +34,8 @@ export interface LogRecord {
  * Logs one line per request (method, redacted URL, status or error, time to
  * headers). Header values and bodies are never logged. Without a `log`
  * function it writes through `Effect.logInfo` / `Effect.logWarning`, so the
- * app's Effect logger decides where lines go.
+ * app's Effect logger decides where lines go (on `client.fetch`'s Promise
+ * lane, which has no fiber, the default logger).
  *
  * @example
  * ```ts

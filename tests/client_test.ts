@@ -13,7 +13,7 @@ import {
   Transport,
 } from "../mod.ts";
 import { makeRequestBuilder, takeNoSignal } from "../core/request.ts";
-import { withServer } from "./fixtures/server.ts";
+import { withStallingServer } from "./http_helpers.ts";
 import { test } from "./harness.ts";
 
 const echo = HandlerTransport.make;
@@ -261,25 +261,18 @@ test("client: a request built without a signal is sent unabortable; one with a s
   assert.equal(takeNoSignal(build("http://api.test/", { signal: new AbortController().signal })), false);
   assert.equal(takeNoSignal(build(new Request("http://api.test/"), { method: "POST", body: "x" })), false);
 
-  let arrived!: () => void;
-  const reached = new Promise<void>((resolve) => (arrived = resolve));
-  let release!: () => void;
-  const blocked = new Promise<void>((resolve) => (release = resolve));
-  await withServer(async (request) => {
-    if (new URL(request.url).pathname === "/slow") {
-      arrived();
-      await blocked;
-    }
-    return new Response("ok");
-  }, async (server) => {
+  await withStallingServer(async (url, reached) => {
     await using client = Client.make({ transport: HttpTransport.make() });
-    assert.equal(await (await client.fetch(`${server.url}/`)).text(), "ok");
+    // Sent with `signal: null`: it still streams, and its body can still be cancelled.
+    const streaming = await client.fetch(`${url}/stream`);
+    const reader = streaming.body!.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "part");
+    await reader.cancel();
     const controller = new AbortController();
-    const pending = client.fetch(`${server.url}/slow`, { signal: controller.signal }).catch((e) => e);
+    const pending = client.fetch(`${url}/slow`, { signal: controller.signal }).catch((e) => e);
     await reached;
     const reason = new Error("caller gave up");
     controller.abort(reason);
     assert.equal(await pending, reason);
-    release();
   });
 });

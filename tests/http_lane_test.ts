@@ -14,7 +14,7 @@ import { refusedPort, startFaultServer } from "./fixtures/faults.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve, withServer } from "./fixtures/server.ts";
 import { runtimeName, test } from "./harness.ts";
-import { run, using } from "./http_helpers.ts";
+import { run, using, withStallingServer } from "./http_helpers.ts";
 
 const lane = (t: Transport): (request: Request) => Promise<Response> => {
   assert.ok(t.fetch, "the fast path has a Promise lane");
@@ -120,28 +120,6 @@ test("http lane: a proxy's 407 rejects with ProxyError", async () => {
     await proxy.close();
   }
 });
-
-/** A server whose `/slow` answers only when released; `/stream` sends one chunk and never ends. */
-const withStallingServer = async (fn: (url: string, reached: Promise<void>) => Promise<void>): Promise<void> => {
-  let arrived!: () => void;
-  const reached = new Promise<void>((resolve) => (arrived = resolve));
-  let unblock!: () => void;
-  const blocked = new Promise<void>((resolve) => (unblock = resolve));
-  const server = serve(async (req) => {
-    if (new URL(req.url).pathname === "/slow") {
-      arrived();
-      await blocked;
-      return new Response("late");
-    }
-    return new Response(new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode("part")) }));
-  });
-  try {
-    await fn(server.url, reached);
-  } finally {
-    unblock();
-    await server.close();
-  }
-};
 
 test("http lane: an aborted signal rejects with the signal's reason (before, while waiting, mid-body)", () =>
   withStallingServer((url, reached) =>
