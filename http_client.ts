@@ -16,4 +16,4 @@
  *
  * @module
  */
-export { SwitchyardHttpClient, type SwitchyardHttpClientStatics, toHttpClient } from "./core/http_client.ts";
+export { SwitchyardHttpClient, type SwitchyardHttpClientStatics, toHttpClient } from "./client/effect_http.ts";

@@ -92,7 +92,7 @@ interface HttpTransportLike {
 const loadHttpTransport = async (): Promise<HttpTransportLike | undefined> => {
   const exported = (Switchyard as unknown as { HttpTransport?: HttpTransportLike }).HttpTransport;
   if (exported) return exported;
-  const specifier = "../transports/http.ts"; // not a literal: a missing module must not fail type-checking
+  const specifier = "../transports/http/mod.ts"; // not a literal: a missing module must not fail type-checking
   try {
     return ((await import(specifier)) as { HttpTransport?: HttpTransportLike }).HttpTransport;
   } catch {
@@ -143,11 +143,11 @@ const BENCH_HEADER_INIT: RequestInit = Object.freeze({ headers: Object.freeze({ 
 const plugins: Plugin[] = [
   hooks({ request: [(request) => void request.headers.set("x-bench", "1")] }),
   (next) =>
-    Transport.wrap(
-      next,
-      (request) => Effect.map(next.handle(request), tap),
-      (request) => next.fetch!(request).then(tap),
-    ),
+    Transport.wrap(next, {
+      name: "tap",
+      handle: (request) => Effect.map(next.handle(request), tap),
+      fetch: (request, nextFetch) => nextFetch(request).then(tap),
+    }),
 ];
 
 /** 3 mounts (only the last matches `url`) and the 2 plugins around `transport`. */

@@ -14,9 +14,9 @@
 import { Effect } from "effect";
 import { Hono } from "hono";
 import { Client, HandlerTransport, Transport } from "../mod.ts";
-import { makeRequestBuilder } from "../core/request.ts";
-import { rememberRequest } from "../core/response.ts";
-import { isRedirect } from "../core/redirects.ts";
+import { makeRequestBuilder } from "../client/request.ts";
+import { rememberRequest } from "../client/response.ts";
+import { isRedirect } from "../client/redirects.ts";
 import { BODY, type Case, driveSeq, env, envNumber, interleave, log, median, runtimeVersion } from "./lib.ts";
 
 const ROUNDS = envNumber("BENCH_ROUNDS", 3);

@@ -108,6 +108,16 @@ export interface RequestErrorOptions {
 export abstract class SwitchyardError extends Data.Error<{ readonly message: string }> {
   /** The discriminator used by `Effect.catchTag`. */
   abstract readonly _tag: string;
+  /**
+   * `instanceof SwitchyardError` (and `instanceof RequestError`) hold for both
+   * branches of the tree, the plain one and the one that is also a
+   * `TypeError` (see the end of this module).
+   */
+  static override [Symbol.hasInstance](u: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, u)) return true;
+    return ((this as unknown) === SwitchyardError || (this as unknown) === RequestError) &&
+      typeof u === "object" && u !== null && Object.prototype.isPrototypeOf.call(FETCH_LIKE, u);
+  }
   /** The class name, so stack traces and logs say what happened. */
   override get name(): string {
     return this._tag;
@@ -717,3 +727,40 @@ export const isTimeoutError = (u: unknown): u is TimeoutError => u instanceof Ti
  */
 export const isNotSent = (u: unknown): u is ConnectError | ConnectTimeout | PoolTimeout =>
   u instanceof ConnectError || u instanceof ConnectTimeout || u instanceof PoolTimeout;
+
+/**
+ * fetch reports a network failure, an invalid URL and a refused redirect as
+ * a `TypeError`, and code written for fetch (ky's retry on network errors,
+ * many SDKs' retry loops) checks exactly that. So the transport errors,
+ * `InvalidUrl` and `TooManyRedirects` are `TypeError`s too, without leaving
+ * the tree: their prototype chain runs through `TypeError.prototype` by way of
+ * a copy of the chain they share with the other errors (`RequestError` up to
+ * Effect's yieldable error base: the same methods, `_tag`, `name`, `toJSON`,
+ * and what makes an error yieldable). The classes stay ordinary classes for
+ * TypeScript and JSR; `instanceof` works on every node (`SwitchyardError`
+ * and `RequestError` recognise both branches through their
+ * `Symbol.hasInstance`). `HttpStatusError`, `DecodingError` and
+ * `InvalidOptions` are not what fetch rejects with, and stay plain `Error`s.
+ */
+const FETCH_LIKE: object = (() => {
+  const shared = Object.create(TypeError.prototype) as object;
+  const chain: Array<object> = [];
+  for (
+    let p: object | null = RequestError.prototype;
+    p !== null && p !== Error.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
+    chain.push(p);
+  }
+  // The farthest first, so that nearer definitions win.
+  for (const p of chain.reverse()) {
+    for (const key of Reflect.ownKeys(p)) {
+      if (key !== "constructor") Object.defineProperty(shared, key, Object.getOwnPropertyDescriptor(p, key)!);
+    }
+  }
+  Object.defineProperty(shared, "constructor", { value: RequestError, writable: true, configurable: true });
+  return shared;
+})();
+for (const fetchLike of [TransportErrorBase, InvalidUrl, TooManyRedirects]) {
+  Object.setPrototypeOf(fetchLike.prototype, FETCH_LIKE);
+}

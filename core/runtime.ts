@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * import { runtime, type RuntimeName } from "@switchyard/switchyard";
- * const name: RuntimeName = runtime.name; // "deno" or "bun"
+ * import type { RuntimeName } from "./runtime.ts";
+ * const name: RuntimeName = "bun";
  * ```
  */
 export type RuntimeName = "deno" | "bun";
@@ -25,20 +25,22 @@ interface RuntimeGlobals {
 const globals = globalThis as unknown as RuntimeGlobals;
 
 /**
- * The runtime this code runs on. Bun is checked first, because Bun also
+ * The runtime this code runs on: `"deno"`, `"bun"`, or `"unsupported"` (then
+ * the network transport refuses to be built, with an `InvalidOptions` that
+ * says so, rather than guessing). Bun is checked first, because Bun also
  * defines a partial `Deno` shim in some versions.
  *
  * @example
  * ```ts
- * import { runtime } from "@switchyard/switchyard";
+ * import { runtime } from "./runtime.ts";
  * console.log(`running on ${runtime.name} ${runtime.version}`);
  * ```
  */
-export const runtime: { readonly name: RuntimeName; readonly version: string } = globals.Bun
+export const runtime: { readonly name: RuntimeName | "unsupported"; readonly version: string } = globals.Bun
   ? { name: "bun", version: globals.Bun.version }
   : globals.Deno
   ? { name: "deno", version: globals.Deno.version.deno }
-  : { name: "deno", version: "unknown" };
+  : { name: "unsupported", version: "unknown" };
 
 /**
  * Reads an environment variable on either runtime; `undefined` when unset or

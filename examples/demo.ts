@@ -5,7 +5,9 @@
  */
 import { Effect } from "effect";
 import { z } from "zod";
-import { Client, ConnectError, decodeJson, HandlerTransport, MockTransport, runtime } from "../mod.ts";
+import { Client, ConnectError, decodeJson, HandlerTransport, MockTransport } from "../mod.ts";
+
+const runtime = { name: "Bun" in globalThis ? "bun" : "deno" };
 
 const say = (line: string) => console.log(`[${runtime.name}] ${line}`);
 

@@ -1,12 +1,12 @@
 /**
- * A logging plugin that never logs credentials.
+ * A logging plugin that never logs credentials, written on `Plugin.steps`.
  *
  * @module
  */
 import { Effect } from "effect";
-import { type TransportError, TransportErrorBase } from "../core/errors.ts";
+import type { TransportError } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
-import { type Plugin, Transport } from "../core/transport.ts";
+import { Plugin } from "../core/plugin.ts";
 
 /**
  * One log record: what was sent, what came back, how long it took.
@@ -31,13 +31,13 @@ export interface LogRecord {
 }
 
 /**
- * Logs one line per request (method, redacted URL, status or error, time to
- * headers). Header values and bodies are never logged. Without a `log`
- * function it writes through `Effect.logInfo` / `Effect.logWarning`, so the
- * app's Effect logger decides where lines go (on `client.fetch`'s Promise
- * lane, which has no fiber, the default logger).
+ * Logs one record per request (method, redacted URL, status or error, time
+ * to headers). Header values and bodies are never logged; a cancelled call
+ * is not logged. Without a `log` function it writes through `Effect.logInfo`
+ * / `Effect.logWarning`, so the app's Effect logger decides where lines go
+ * (on `client.fetch`'s Promise lane, which has no fiber, the default logger).
  *
- * @example
+ * @example Records, redacted
  * ```ts
  * import { Client, logging, MockTransport } from "@switchyard/switchyard";
  * const lines: string[] = [];
@@ -46,47 +46,25 @@ export interface LogRecord {
  *   plugins: [logging({ log: (r) => void lines.push(`${r.method} ${r.url} ${r.status}`) })],
  * });
  * await (await client.fetch("http://user:pw@api.test/")).text();
- * // lines: ["GET http://[redacted]@api.test/ 200"]
+ * console.assert(lines[0] === "GET http://[redacted]@api.test/ 200");
  * ```
  */
 export const logging = (options: { readonly log?: (record: LogRecord) => void } = {}): Plugin => {
   const log = options.log;
-  // The Effect lane writes through the fiber's logger; the Promise lane, which has no fiber, through the default one.
-  const emit = (record: LogRecord): Effect.Effect<void> =>
+  const emit = (record: LogRecord): void | Effect.Effect<void> =>
     log
-      ? Effect.sync(() => log(record))
+      ? log(record)
       : record.error
       ? Effect.logWarning(`${record.method} ${record.url} failed: ${record.error.tag} (${record.ms.toFixed(1)} ms)`)
       : Effect.logInfo(`${record.method} ${record.url} ${record.status} (${record.ms.toFixed(1)} ms)`);
-  const emitNow = (record: LogRecord): void => log ? log(record) : Effect.runSync(emit(record));
   const failed = (error: TransportError) => ({ error: { tag: error._tag, message: error.message } });
-  return (next) =>
-    Transport.wrap(
-      next,
-      (request) =>
-        Effect.suspend(() => {
-          const started = performance.now();
-          return next.handle(request).pipe(
-            Effect.tap((response) => emit(record(request, started, { status: response.status }))),
-            Effect.tapError((error) => emit(record(request, started, failed(error)))),
-          );
-        }),
-      // The Promise lane: the same records. A cancelled call (it rejects with the signal's reason) is not logged,
-      // as interruption is not on the Effect lane.
-      (request) => {
-        const started = performance.now();
-        return next.fetch!(request).then(
-          (response) => {
-            emitNow(record(request, started, { status: response.status }));
-            return response;
-          },
-          (error) => {
-            if (error instanceof TransportErrorBase) emitNow(record(request, started, failed(error as TransportError)));
-            throw error;
-          },
-        );
-      },
-    );
+  return Plugin.steps("logging", () => {
+    const started = performance.now();
+    return {
+      onResponse: (response, request) => emit(record(request, started, { status: response.status })),
+      onError: (error, request) => emit(record(request, started, failed(error))),
+    };
+  });
 };
 
 const record = (request: Request, started: number, outcome: Pick<LogRecord, "status" | "error">): LogRecord => ({

@@ -138,7 +138,8 @@ const noProxyKeys = (name: string, entry: string): string[] => {
  *
  * @example
  * ```ts
- * import { environmentProxies, Router } from "@switchyard/switchyard";
+ * import { environmentProxies } from "@switchyard/switchyard";
+ * import { Router } from "@switchyard/switchyard/router";
  * const proxies = environmentProxies({
  *   HTTPS_PROXY: "proxy.internal:3128",
  *   NO_PROXY: "localhost,.svc.cluster.local,10.0.0.0/8",

@@ -16,7 +16,7 @@ import type { UrlPattern } from "./pattern.ts";
  *
  * @example
  * ```ts
- * import { Router } from "@switchyard/switchyard";
+ * import { Router } from "@switchyard/switchyard/router";
  * const route = Router.make({ "https://": "tls" }).resolve(new URL("https://x.test/"));
  * route?.key; // "https://"
  * ```

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { UrlPattern } from "@switchyard/switchyard";
+ * import { UrlPattern } from "@switchyard/switchyard/router";
  * UrlPattern.parse("all://10.1.2.3/8").cidr; // { family: 4, address: "10.0.0.0", bits: 8, words: [167772160, 0, 0, 0] }
  * ```
  */

@@ -9,7 +9,7 @@
 import { Context, Effect, Exit, Layer, type Scope } from "effect";
 import { InvalidOptions } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
-import { isTransport, Transport } from "../core/transport.ts";
+import { isTransport, toTransport, Transport } from "../core/transport.ts";
 import type { UrlPattern } from "./pattern.ts";
 import { type Route, Router } from "./router.ts";
 
@@ -50,12 +50,10 @@ export interface MountExplanation {
  * import { Effect } from "effect";
  * const ok = Transport.make({ handle: () => Effect.succeed(new Response("ok")) });
  * const mounts: MountsTransport = Mounts.make({ "https://": ok }, ok);
- * mounts.router.routes.length; // 1
+ * mounts.explain("https://api.test/").key; // "https://"
  * ```
  */
 export interface MountsTransport extends Transport {
-  /** The compiled keys. */
-  readonly router: Router<Transport | null>;
   /** Where `null` mounts and unmatched URLs go. */
   readonly fallback: Transport;
   /**
@@ -167,23 +165,14 @@ const assemble = (
 ): MountsTransport => {
   const pick = (request: Request): Transport => router.resolve(request)?.value ?? fallback;
   const base = Transport.make({
+    kind: "mounts",
     // The hot path: one scan of `request.url` (no `new URL`), one indexed lookup, no Effect of our own.
     handle: (request) => pick(request).handle(request),
+    fetch: (request) => pick(request).fetch(request),
     close: () => closeAll(owned),
   });
   const explain = explainWith(router, fallback);
-  const mounts: MountsTransport = {
-    handle: base.handle,
-    close: base.close,
-    // The Promise lane goes through when the chosen transport has one; otherwise one Effect run.
-    fetch: (request) => {
-      const chosen = pick(request);
-      return chosen.fetch ? chosen.fetch(request) : Effect.runPromise(chosen.handle(request));
-    },
-    router,
-    fallback,
-    explain,
-  };
+  const mounts: MountsTransport = { ...base, fallback, explain };
   explainers.set(mounts, explain);
   return mounts;
 };
@@ -197,15 +186,22 @@ const badValue = (key: string, value: unknown): InvalidOptions =>
 
 const make = (entries: MountEntries<Transport | null>, fallback: Transport): MountsTransport => {
   if (!isTransport(fallback)) throw badValue("", undefined);
-  const router = Router.make(entries);
-  const owned = new Set<Transport>();
-  for (const route of router.routes) {
-    if (route.value === null) continue;
+  const spec = Router.make(entries);
+  // Each distinct transport once, given a Promise lane if it came without one.
+  const owned = new Map<Transport, Transport>();
+  const own = (t: Transport): Transport => {
+    let full = owned.get(t);
+    if (full === undefined) owned.set(t, full = toTransport(t));
+    return full;
+  };
+  const pairs: Array<[string, Transport | null]> = spec.routes.map((route) => {
+    if (route.value === null) return [route.key, null];
     if (!isTransport(route.value)) throw badValue(route.key, route.value);
-    owned.add(route.value);
-  }
-  owned.add(fallback);
-  return assemble(router, fallback, [...owned]);
+    return [route.key, own(route.value)];
+  });
+  const fallbackTransport = own(fallback);
+  // `pairs` is already in priority order and the sort is stable: the ranks come out the same.
+  return assemble(Router.make(pairs), fallbackTransport, [...owned.values()]);
 };
 
 const layer = <E = never, R = never>(
@@ -231,10 +227,10 @@ const layer = <E = never, R = never>(
           if (known !== undefined) return known;
           let transport: Transport;
           if (Layer.isLayer(value)) {
-            transport = Context.get(yield* Layer.build(value as Layer.Layer<Transport, E, R>), Transport);
+            transport = toTransport(Context.get(yield* Layer.build(value as Layer.Layer<Transport, E, R>), Transport));
           } else if (isTransport(value)) {
-            transport = value;
-            owned.push(value);
+            transport = toTransport(value);
+            owned.push(transport);
           } else return yield* Effect.fail(badValue(key, value));
           built.set(value, transport);
           return transport;

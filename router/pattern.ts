@@ -48,7 +48,7 @@ export type { CidrRange } from "./ip.ts";
  *
  * @example
  * ```ts
- * import { type HostMatch, UrlPattern } from "@switchyard/switchyard";
+ * import { type HostMatch, UrlPattern } from "@switchyard/switchyard/router";
  * const kind: HostMatch = UrlPattern.parse("all://*example.com").hostMatch; // "domain"
  * ```
  */
@@ -61,7 +61,7 @@ export type HostMatch = "any" | "exact" | "subdomains" | "domain" | "cidr";
  *
  * @example
  * ```ts
- * import { type Priority, UrlPattern } from "@switchyard/switchyard";
+ * import { type Priority, UrlPattern } from "@switchyard/switchyard/router";
  * const p: Priority = UrlPattern.parse("https://example.com:8443/v2").priority; // [0, -11, -5, -3, -129]
  * ```
  */
@@ -72,7 +72,7 @@ export type Priority = readonly [port: number, host: number, scheme: number, pat
  *
  * @example
  * ```ts
- * import { UrlPattern } from "@switchyard/switchyard";
+ * import { UrlPattern } from "@switchyard/switchyard/router";
  * const p: UrlPattern = UrlPattern.parse("all://*.example.com:8443");
  * p.hostMatch; // "subdomains"
  * p.port; // 8443
@@ -104,7 +104,7 @@ export interface UrlPattern {
  *
  * @example
  * ```ts
- * import { UrlPattern, type UrlPatternStatics } from "@switchyard/switchyard";
+ * import { UrlPattern, type UrlPatternStatics } from "@switchyard/switchyard/router";
  * const patterns: UrlPatternStatics = UrlPattern;
  * patterns.validate("all://*:1234"); // undefined: a good key
  * ```
@@ -308,7 +308,7 @@ const compare = (a: UrlPattern, b: UrlPattern): number => {
  *
  * @example
  * ```ts
- * import { UrlPattern } from "@switchyard/switchyard";
+ * import { UrlPattern } from "@switchyard/switchyard/router";
  * const p = UrlPattern.parse("all://*example.com");
  * UrlPattern.matches(p, new URL("https://www.example.com/")); // true
  * UrlPattern.matches(p, new URL("https://wwwexample.com/")); // false

@@ -29,7 +29,7 @@ export type { Route } from "./host_index.ts";
  *
  * @example
  * ```ts
- * import { Router } from "@switchyard/switchyard";
+ * import { Router } from "@switchyard/switchyard/router";
  * const router: Router<string> = Router.make([["all://", "proxy"], ["all://*.internal", "direct"]]);
  * router.resolve(new URL("http://db.internal/"))?.value; // "direct"
  * ```
@@ -52,7 +52,7 @@ export interface Router<V> {
  *
  * @example
  * ```ts
- * import { Router, type RouterStatics } from "@switchyard/switchyard";
+ * import { Router, type RouterStatics } from "@switchyard/switchyard/router";
  * const routers: RouterStatics = Router;
  * routers.make(new Map([["all://", 1]])).routes.length; // 1
  * ```
@@ -277,7 +277,7 @@ const make = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<strin
  *
  * @example
  * ```ts
- * import { Router } from "@switchyard/switchyard";
+ * import { Router } from "@switchyard/switchyard/router";
  * const router = Router.make({
  *   "all://": "proxy",
  *   "all://*example.com": "direct",

@@ -12,7 +12,8 @@ import {
   TooManyRedirects,
   Transport,
 } from "../mod.ts";
-import { makeRequestBuilder, takeNoSignal } from "../core/request.ts";
+import { makeRequestBuilder } from "../client/request.ts";
+import { takeUnabortableMark } from "../core/transport.ts";
 import { withStallingServer } from "./http_helpers.ts";
 import { test } from "./harness.ts";
 
@@ -199,9 +200,12 @@ test("client: too many redirects is TooManyRedirects; redirect: manual returns t
 test("client: plugins compose outer-first around the transport", async () => {
   const order: string[] = [];
   const tag = (name: string): Plugin => (next) =>
-    Transport.wrap(next, (request) => {
-      order.push(`${name} in`);
-      return next.handle(request).pipe(Effect.tap(() => Effect.sync(() => order.push(`${name} out`))));
+    Transport.wrap(next, {
+      name,
+      handle: (request) => {
+        order.push(`${name} in`);
+        return next.handle(request).pipe(Effect.tap(() => Effect.sync(() => order.push(`${name} out`))));
+      },
     });
   await using client = Client.make({
     transport: echo(() => new Response("ok")),
@@ -257,9 +261,10 @@ test("client: Client.layerFromTransport uses the Transport service, which its ow
 test("client: a request built without a signal is sent unabortable; one with a signal still aborts (real server)", async () => {
   const build = makeRequestBuilder({});
   const plain = build("http://api.test/", undefined);
-  assert.equal(takeNoSignal(plain), true);
-  assert.equal(takeNoSignal(build("http://api.test/", { signal: new AbortController().signal })), false);
-  assert.equal(takeNoSignal(build(new Request("http://api.test/"), { method: "POST", body: "x" })), false);
+  assert.equal(takeUnabortableMark(plain), true);
+  assert.equal(takeUnabortableMark(plain), false, "the mark is taken once");
+  assert.equal(takeUnabortableMark(build("http://api.test/", { signal: new AbortController().signal })), false);
+  assert.equal(takeUnabortableMark(build(new Request("http://api.test/"), { method: "POST", body: "x" })), false);
 
   await withStallingServer(async (url, reached) => {
     await using client = Client.make({ transport: HttpTransport.make() });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Effect, Exit } from "effect";
 import { UnsupportedProtocol } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { withServer } from "./fixtures/server.ts";
 import { runtimeName, test } from "./harness.ts";
 import { run, using } from "./http_helpers.ts";

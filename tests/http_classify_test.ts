@@ -12,10 +12,10 @@ import {
   type TransportError,
   UnsupportedProtocol,
 } from "../core/errors.ts";
-import { bunEngine } from "../transports/http_bun.ts";
-import { denoEngine } from "../transports/http_deno.ts";
-import type { Engine } from "../transports/http_engine.ts";
-import { resolveHttpOptions } from "../transports/http_options.ts";
+import { bunEngine } from "../transports/http/bun.ts";
+import { denoEngine } from "../transports/http/deno.ts";
+import type { Engine } from "../transports/http/engine.ts";
+import { resolveHttpOptions } from "../transports/http/options.ts";
 import { testOn } from "./harness.ts";
 
 const request = new Request("http://user:pw@nonexistent.invalid/path");

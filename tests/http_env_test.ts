@@ -13,8 +13,8 @@ import assert from "node:assert/strict";
 import { Effect } from "effect";
 import { ConnectError, InvalidOptions } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { type HttpTransportOptions, makeHttpTransport } from "../transports/http.ts";
-import type { Env } from "../transports/http_env.ts";
+import { type HttpTransportOptions, makeHttpTransport } from "../transports/http/mod.ts";
+import type { Env } from "../transports/http/env_proxies.ts";
 import { startProxy, type TestProxy } from "./fixtures/proxy.ts";
 import { withServer } from "./fixtures/server.ts";
 import { makeCertificates, startTlsServer } from "./fixtures/tls.ts";
@@ -51,7 +51,7 @@ const withTransport = async <A>(
 /** One GET through each face (`handle`, then the Promise lane when there is one); returns the bodies. */
 const getBoth = async (t: Transport, url: string): Promise<Array<string>> => {
   const texts = [await (await run(t.handle(new Request(url)))).text()];
-  if (t.fetch) texts.push(await (await t.fetch(new Request(url))).text());
+  texts.push(await (await t.fetch(new Request(url))).text());
   return texts;
 };
 
@@ -147,15 +147,14 @@ test("env: trustEnv: false goes direct; an explicit proxy overrides the environm
       assert.equal(explicit.requests.length, 2, "NO_PROXY from the environment does not apply to an explicit proxy");
     })));
 
-test("env: with retries (no Promise lane) requests are still routed, through handle", () =>
+test("env: with retries (the full path, whose Promise lane is derived) requests are routed on both lanes", () =>
   withServer(
     origin,
     (server) =>
       withProxies(1, ([proxy]) =>
         withTransport({ retries: 1 }, { HTTP_PROXY: proxy.url }, async (t) => {
-          assert.equal(t.fetch, undefined);
-          assert.deepEqual(await getBoth(t, `${server.url}/r`), ["origin /r"]);
-          assert.equal(proxy.requests.length, 1);
+          assert.deepEqual(await getBoth(t, `${server.url}/r`), ["origin /r", "origin /r"]);
+          assert.equal(proxy.requests.length, 2, "one request per lane, both through the proxy");
         })),
   ));
 
@@ -200,7 +199,7 @@ testOn("bun", "runtime-lacks-feature", "env: a socks5:// ALL_PROXY is refused at
 /** A child that sends one GET through each face of `HttpTransport.make()` and prints both bodies. */
 const childScript = (url: string): string => `
 import { Effect } from "effect";
-import { HttpTransport } from "${new URL("../transports/http.ts", import.meta.url).pathname}";
+import { HttpTransport } from "${new URL("../transports/http/mod.ts", import.meta.url).pathname}";
 const t = HttpTransport.make();
 try {
   const a = await (await Effect.runPromise(t.handle(new Request(${JSON.stringify(url)})))).text();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Effect } from "effect";
 import type { TransportError, TransportErrorBase } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport, type HttpTransportOptions } from "../transports/http.ts";
+import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import { type FaultBehaviour, type FaultServer, startFaultServer } from "./fixtures/faults.ts";
 import { run } from "./http_helpers.ts";
 

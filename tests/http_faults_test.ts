@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ConnectError, ReadError, RemoteProtocolError } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { refusedPort } from "./fixtures/faults.ts";
 import { runtimeName, test } from "./harness.ts";
 import { bodyFailure, failure, withFault } from "./http_errors_helpers.ts";

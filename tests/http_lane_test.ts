@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Effect } from "effect";
 import { ConnectError, ProxyError, ReadError, UnsupportedProtocol } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { refusedPort, startFaultServer } from "./fixtures/faults.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve, withServer } from "./fixtures/server.ts";
@@ -30,18 +30,19 @@ const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
   assert.fail("expected a rejection");
 };
 
-test("http lane: present on the fast path only (retries, timeouts or a pool limit leave it undefined)", async () => {
-  for (const options of [{}, { trustEnv: false }, { http2: true, http1: false }] as const) {
-    await using(HttpTransport.make(options), (t) => Promise.resolve(assert.equal(typeof t.fetch, "function")));
-  }
-  for (
-    const options of [{ retries: 1 }, { timeout: 1_000 }, { timeout: { total: 1_000 } }, {
-      limits: { maxConnections: 4 },
-    }]
-  ) {
-    await using(HttpTransport.make(options), (t) => Promise.resolve(assert.equal(t.fetch, undefined)));
-  }
-});
+test("http lane: every HttpTransport has both lanes; the full path's Promise lane is its Effect lane, run", () =>
+  withServer((req) => new Response(`ok ${req.method}`), async (server) => {
+    for (
+      const options of [{}, { trustEnv: false }, { retries: 1 }, { timeout: 1_000 }, { timeout: { total: 1_000 } }, {
+        limits: { maxConnections: 4 },
+      }]
+    ) {
+      await using(HttpTransport.make(options), async (t) => {
+        assert.equal(await (await lane(t)(new Request(server.url))).text(), "ok GET");
+        assert.equal(await (await run(t.handle(new Request(server.url)))).text(), "ok GET");
+      });
+    }
+  }));
 
 test("http lane: returns the same response as handle (status, headers, streamed body, redirects)", () =>
   withServer(

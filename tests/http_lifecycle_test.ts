@@ -7,7 +7,7 @@ import net from "node:net";
 import { Effect, Exit, Fiber } from "effect";
 import { ConnectError } from "../core/errors.ts";
 import { Transport } from "../core/transport.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { serve, withServer } from "./fixtures/server.ts";
 import { test } from "./harness.ts";
 import { run, using } from "./http_helpers.ts";

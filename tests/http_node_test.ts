@@ -19,7 +19,7 @@ import {
   WriteTimeout,
 } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport, type HttpTransportOptions } from "../transports/http.ts";
+import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import { runtimeName, test } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);

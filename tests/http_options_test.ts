@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Effect, Exit, Layer, Schedule } from "effect";
 import { InvalidOptions } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { test, testOn } from "./harness.ts";
 import { run } from "./http_helpers.ts";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Effect } from "effect";
 import { ProxyError, UnsupportedProtocol } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport, type HttpTransportOptions } from "../transports/http.ts";
+import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import {
   NGHTTPD_BODY,
   NGINX_BODY,

@@ -9,7 +9,7 @@ import net from "node:net";
 import { Effect } from "effect";
 import { InvalidOptions, ProxyError, type TransportError } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport, type HttpTransportOptions } from "../transports/http.ts";
+import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import { refusedPort } from "./fixtures/faults.ts";
 import { startProxy, type TestProxy } from "./fixtures/proxy.ts";
 import { withServer } from "./fixtures/server.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { Effect, Schedule } from "effect";
 import { ConnectError, RemoteProtocolError, type TransportError } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { delayedStart, refusedPort } from "./fixtures/faults.ts";
 import { runtimeName, test } from "./harness.ts";
 import { failure, withFault } from "./http_errors_helpers.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { ConnectError } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve, withServer } from "./fixtures/server.ts";
 import { runChild } from "./fixtures/child.ts";
@@ -144,7 +144,7 @@ test("localAddress: an address the host does not own is ConnectError", () =>
 
 const childScript = (url: string, options: string): string => `
 import { Effect } from "effect";
-import { HttpTransport } from "${new URL("../transports/http.ts", import.meta.url).pathname}";
+import { HttpTransport } from "${new URL("../transports/http/mod.ts", import.meta.url).pathname}";
 let t;
 try {
   t = HttpTransport.make(${options});

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { PoolTimeout, ReadTimeout } from "../core/errors.ts";
-import { HttpTransport } from "../transports/http.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
 import { withServer } from "./fixtures/server.ts";
 import { test } from "./harness.ts";
 import { bodyFailure, failure, withFault } from "./http_errors_helpers.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Effect } from "effect";
 import { ConnectError, InvalidOptions, type TransportError } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
-import { HttpTransport, type HttpTransportOptions } from "../transports/http.ts";
+import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import { makeCertificates, startTlsServer, type TlsServerOptions, type TlsTestServer } from "./fixtures/tls.ts";
 import { runtimeName, test, testOn } from "./harness.ts";
 

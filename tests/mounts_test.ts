@@ -22,6 +22,7 @@ const counting = (name: string, onClose?: () => void): Counting => {
         seen.push(request.url);
         return new Response(name);
       }),
+    fetch: (request) => Effect.runPromise(self.handle(request)),
     close: () =>
       Effect.sync(() => {
         self.closes++;

@@ -117,13 +117,13 @@ test("plugins: an Effect hook and a throwing hook on the Promise lane; a plugin 
   });
   assert.equal(await throwing.fetch("http://app.test/").catch((e) => e), bug);
 
-  // Transport.wrap without a Promise half: the pipeline has no lane, and the call still works (Effect lane).
+  // Transport.wrap without a Promise half: its lane is derived from `handle` (one Effect run), and works.
   let wrapped = 0;
   await using effectOnly = Client.make({
     transport: app,
-    plugins: [(next) => Transport.wrap(next, (request) => (wrapped++, next.handle(request)))],
+    plugins: [(next) => Transport.wrap(next, { handle: (request) => (wrapped++, next.handle(request)) })],
   });
-  assert.equal(effectOnly.transport.fetch, undefined);
+  assert.equal(typeof effectOnly.transport.fetch, "function");
   assert.equal(await (await effectOnly.fetch("http://app.test/")).text(), "ok");
   assert.equal(wrapped, 1);
 });

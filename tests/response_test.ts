@@ -4,12 +4,12 @@ import { z } from "zod";
 import {
   Client,
   decodeJson,
+  decodeJsonPromise,
   DecodingError,
-  ensureOk,
   HandlerTransport,
   HttpStatusError,
   raiseForStatus,
-  readJson,
+  raiseForStatusPromise,
 } from "../mod.ts";
 import { test } from "./harness.ts";
 
@@ -31,21 +31,21 @@ test("response: decodeJson validates with zod; a mismatch is a DecodingError lis
   assert.deepEqual(error.issues.map((i) => i.path), [["id"], ["name"]]);
   assert.match(error.message, /GET http:\/\/api\.test\/bad/);
   assert.match(error.message, /at id: .*expected number/);
-  const notJson = await readJson(await client.fetch("/html"), User).catch((e) => e);
+  const notJson = await decodeJsonPromise(await client.fetch("/html"), User).catch((e) => e);
   assert.ok(notJson instanceof DecodingError);
   assert.match(notJson.message, /not JSON \(it starts with "<html>oops<\/html>"\)/);
 });
 
-test("response: raiseForStatus / ensureOk fail with HttpStatusError carrying status and response", async () => {
+test("response: raiseForStatus / raiseForStatusPromise fail with HttpStatusError carrying status and response", async () => {
   await using client = Client.make({ baseUrl: "http://api.test", transport: HandlerTransport.make(app) });
   const error = await Effect.runPromise(client.get("/missing").pipe(Effect.flatMap(raiseForStatus), Effect.flip));
   assert.ok(error instanceof HttpStatusError);
   assert.equal(error.status, 404);
   assert.equal(await error.response.text(), "missing");
   assert.match(error.message, /GET http:\/\/api\.test\/missing \(404 Not Found\)/);
-  const ok = await ensureOk(await client.fetch("/good"));
+  const ok = await raiseForStatusPromise(await client.fetch("/good"));
   assert.equal((await ok.json()).id, 1);
-  const rejected = await ensureOk(await client.fetch("/missing")).catch((e) => e);
+  const rejected = await raiseForStatusPromise(await client.fetch("/missing")).catch((e) => e);
   assert.ok(rejected instanceof HttpStatusError);
   await rejected.response.body?.cancel();
 });

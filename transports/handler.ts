@@ -7,7 +7,7 @@
  */
 import { Effect, type Layer } from "effect";
 import { AppError, InvalidOptions, type TransportError, TransportErrorBase } from "../core/errors.ts";
-import { Transport } from "../core/transport.ts";
+import { settleOnAbort, takeUnabortableMark, Transport } from "../core/transport.ts";
 import { ServeInfo } from "./serve_info.ts";
 
 /**
@@ -146,7 +146,7 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
     error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error });
 
   /** What the app sees: `request` itself, or a copy re-rooted under `rootPath` (undefined: outside it). */
-  const appRequestFor = (request: Request, signal: AbortSignal): Request | undefined => {
+  const appRequestFor = (request: Request, signal: AbortSignal | undefined): Request | undefined => {
     if (root === undefined) return request;
     const inner = underRoot(request, root);
     if (inner === undefined) return undefined;
@@ -221,16 +221,26 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
     );
   };
 
-  // Promise lane (client.fetch): the app gets the caller's request as it is, whose
-  // signal already follows the caller's AbortSignal; no copy, no controller.
+  // Promise lane (client.fetch): the app gets the caller's request as it is, whose signal already follows
+  // the caller's AbortSignal; no copy, no controller. The call settles on that signal as fetch does: at once
+  // if it is already aborted (the app is not called), promptly if it aborts while the app works.
   const lane = (request: Request): Promise<Response> => {
-    // `request.signal` is read only when a copy is needed: Bun creates it lazily, at a cost.
-    const app = root === undefined ? request : appRequestFor(request, request.signal);
+    if (takeUnabortableMark(request)) {
+      // Nothing can abort it (the client built it without a signal): `request.signal` is not even read,
+      // which allocates on Bun.
+      const app = root === undefined ? request : appRequestFor(request, undefined);
+      if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
+      return respond(request, app, NOT_INTERRUPTED);
+    }
+    const signal = request.signal;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const app = root === undefined ? request : appRequestFor(request, signal);
     if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
-    return respond(request, app, NOT_INTERRUPTED);
+    return settleOnAbort(signal, respond(request, app, () => signal.aborted));
   };
 
   const transport = Transport.make({
+    kind: "handler",
     handle: (request) =>
       Effect.tryPromise({ try: (signal) => call(request, signal), catch: (error) => toError(request, error) }),
     fetch: lane,

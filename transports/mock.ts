@@ -103,6 +103,7 @@ export const MockTransport: { make(handler: MockHandler): MockTransport } = {
     }
     const calls: Array<MockCall> = [];
     const transport = Transport.make({
+      kind: "mock",
       handle: (request) => {
         // Keep an unread copy for the history; the handler may consume the original.
         const recorded = request.body === null ? request : request.clone();

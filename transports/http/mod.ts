@@ -13,30 +13,40 @@
  * @module
  */
 import { Effect, type Layer } from "effect";
-import { InvalidOptions } from "../core/errors.ts";
-import { runtime } from "../core/runtime.ts";
-import { Transport } from "../core/transport.ts";
-import { bunEngine } from "./http_bun.ts";
-import { denoEngine } from "./http_deno.ts";
-import { type Engine, redactText } from "./http_engine.ts";
-import { fullHandle } from "./http_attempts.ts";
-import { directOptions, type Env, envProxyMounts, envRouted, type Leg, proxiedOptions } from "./http_env.ts";
-import { type ExchangeConfig, fastFetch, fastHandle } from "./http_exchange.ts";
-import { type HttpTransportOptions, type ResolvedHttpOptions, resolveHttpOptions } from "./http_options.ts";
-import { Slots } from "./http_pool.ts";
+import { InvalidOptions } from "../../core/errors.ts";
+import { runtime } from "../../core/runtime.ts";
+import { runLane, Transport } from "../../core/transport.ts";
+import type { PathConfig } from "./attempt.ts";
+import { bunEngines } from "./bun.ts";
+import { denoEngines } from "./deno.ts";
+import { type EngineFactory, redactText } from "./engine.ts";
+import { type EngineTransport, type Env, envProxyMounts, envRouted, proxiedOptions } from "./env_proxies.ts";
+import { fullHandle } from "./full_path.ts";
+import { InFlight } from "./in_flight.ts";
+import { type HttpTransportOptions, type ResolvedHttpOptions, resolveHttpOptions } from "./options.ts";
 import { httpxBackoff } from "./retry.ts";
+import { simpleFetch, simpleHandle } from "./simple_path.ts";
 
-export type {
-  HttpLimits,
-  HttpProxyOption,
-  HttpTimeouts,
-  HttpTlsOptions,
-  HttpTransportOptions,
-} from "./http_options.ts";
+export type { HttpLimits, HttpProxyOption, HttpTimeouts, HttpTlsOptions, HttpTransportOptions } from "./options.ts";
 
-const makeEngine = (o: ResolvedHttpOptions): Engine => {
+/** This runtime's engines: the one place the transports branch on the runtime. */
+const engines: EngineFactory | undefined = runtime.name === "deno"
+  ? denoEngines
+  : runtime.name === "bun"
+  ? bunEngines
+  : undefined;
+
+const makeEngine = (o: ResolvedHttpOptions) => {
+  if (engines === undefined) {
+    throw new InvalidOptions({
+      option: "(runtime)",
+      received: "a runtime that is neither Deno nor Bun",
+      expected:
+        "Deno 2.9+ or Bun 1.4+ (HttpTransport sends with their own fetch); in-process and mock transports work anywhere",
+    });
+  }
   try {
-    return runtime.name === "deno" ? denoEngine(o) : bunEngine(o);
+    return engines.make(o);
   } catch (error) {
     if (error instanceof InvalidOptions) throw error;
     // The runtime refused its own client (a PEM it cannot parse, an address it cannot bind).
@@ -44,53 +54,54 @@ const makeEngine = (o: ResolvedHttpOptions): Engine => {
       option: "(client)",
       received: redactText(error instanceof Error ? error.message : String(error)),
       expected: "options this runtime's HTTP client accepts",
-      runtime: runtime.name,
+      runtime: engines.runtime,
     });
   }
 };
 
-/** What every engine of one transport shares: the retry plan, the pool, and the closed flag. */
+/** What every engine of one transport shares: the retry plan, the in-flight bound, and the closed flag. */
 interface Shared {
-  readonly schedule: ExchangeConfig["schedule"];
-  readonly slots: Slots | undefined;
-  /** No retries, timeouts or pool limit: `fastHandle`, and a Promise lane. */
+  readonly schedule: PathConfig["schedule"];
+  readonly inFlight: InFlight | undefined;
+  /** No retries, timeouts or pool limit: the simple path, with a Promise lane of its own. */
   readonly simple: boolean;
   readonly closed: { value: boolean };
 }
 
-/** One engine with its two faces. */
-const makeLeg = (o: ResolvedHttpOptions, shared: Shared): Leg => {
+/** One engine with its two lanes. */
+const engineTransport = (o: ResolvedHttpOptions, shared: Shared): EngineTransport => {
   const engine = makeEngine(o);
-  const config: ExchangeConfig = {
+  const config: PathConfig = {
     engine,
     timeout: o.timeout,
-    slots: shared.slots,
+    inFlight: shared.inFlight,
     schedule: shared.schedule,
     closed: shared.closed,
   };
   const close = () => engine.close();
-  // The full path needs timers and fibers: no Promise lane there (the client falls back to `handle`).
-  return shared.simple
-    ? { handle: fastHandle(config), fetch: fastFetch(config), close }
-    : { handle: fullHandle(config), fetch: undefined, close };
+  if (shared.simple) return { handle: simpleHandle(config), fetch: simpleFetch(config), close };
+  // The full path needs timers and fibers: its Promise lane is its Effect lane, run (the derived lane).
+  const handle = fullHandle(config);
+  return { handle, fetch: (request) => runLane(handle(request), request.signal), close };
 };
 
 const build = (input: HttpTransportOptions | undefined, env: Env | undefined): Transport => {
   const o = resolveHttpOptions(input);
   const schedule = o.retry ?? (o.retries > 0 ? httpxBackoff(o.retries) : undefined);
-  // One pool for every engine: `limits.maxConnections` bounds the transport, whichever proxy a request takes.
-  const slots = o.limits.maxConnections === undefined ? undefined : new Slots(o.limits.maxConnections);
-  const simple = schedule === undefined && slots === undefined && o.timeout.connect === undefined &&
+  // One bound for every engine: `limits.maxConnections` bounds the transport, whichever proxy a request takes.
+  const inFlight = o.limits.maxConnections === undefined ? undefined : new InFlight(o.limits.maxConnections);
+  const simple = schedule === undefined && inFlight === undefined && o.timeout.connect === undefined &&
     o.timeout.read === undefined && o.timeout.write === undefined && o.timeout.total === undefined;
-  const shared: Shared = { schedule, slots, simple, closed: { value: false } };
+  const shared: Shared = { schedule, inFlight, simple, closed: { value: false } };
   // Read once, here (as HTTPX does); a malformed variable fails construction, naming it.
   const mounts = envProxyMounts(o, env);
-  const direct = makeLeg(directOptions(o), shared);
+  const direct = engineTransport(engines?.directOptions(o) ?? o, shared);
   if (mounts === undefined) {
-    // The common case: no router, no wrapper; the engine's own faces.
+    // The common case: no router, no wrapper; the engine's own lanes.
     return Transport.make({
+      kind: "http",
       handle: direct.handle,
-      ...(direct.fetch === undefined ? {} : { fetch: direct.fetch }),
+      fetch: direct.fetch,
       close: () =>
         Effect.sync(() => {
           shared.closed.value = true;
@@ -98,7 +109,13 @@ const build = (input: HttpTransportOptions | undefined, env: Env | undefined): T
         }),
     });
   }
-  return envRouted(mounts, direct, (url) => makeLeg(proxiedOptions(o, url), shared), shared.closed);
+  return envRouted(
+    mounts,
+    direct,
+    (url) => engineTransport(proxiedOptions(o, url), shared),
+    engines!.proxyEngines,
+    shared.closed,
+  );
 };
 
 /**
@@ -110,7 +127,7 @@ const build = (input: HttpTransportOptions | undefined, env: Env | undefined): T
  *
  * @example
  * ```ts
- * import { makeHttpTransport } from "./http.ts";
+ * import { makeHttpTransport } from "./mod.ts";
  * const transport = makeHttpTransport({}, { HTTP_PROXY: "http://127.0.0.1:3128", NO_PROXY: "localhost" });
  * ```
  */

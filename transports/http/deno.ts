@@ -2,7 +2,7 @@
  * The Deno engine: `fetch` with one `Deno.HttpClient` per transport, and the
  * only place where Deno's fetch failures are mapped to the error tree.
  *
- * Deno puts the useful text in `error.cause.message` (reference/RUNTIMES.md §2):
+ * Deno puts the useful text in `error.cause.message` (docs/runtimes.md, "Errors"):
  * `client error (Connect)` is the connect phase (`dns error` inside it: DNS),
  * `client error (SendRequest)` means a connection existed, and a top-level
  * `error reading a body from connection` is a failed body read.
@@ -19,11 +19,11 @@ import {
   type TransportError,
   UnsupportedProtocol,
   WriteError,
-} from "../core/errors.ts";
-import { takeNoSignal } from "../core/request.ts";
-import { type BodyKind, describeRuntimeError, type Engine } from "./http_engine.ts";
-import { makeNodeEngine } from "./http_node.ts";
-import type { ResolvedHttpOptions } from "./http_options.ts";
+} from "../../core/errors.ts";
+import { patchWithOwnProperties } from "./body.ts";
+import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import { makeNodeEngine } from "./node.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 
 interface DenoGlobal {
   createHttpClient(options: Deno.CreateHttpClientOptions & { cert?: string; key?: string }): Deno.HttpClient;
@@ -180,6 +180,20 @@ const bodyKind = (request: Request): BodyKind => {
   return "stream";
 };
 
+/**
+ * Deno keeps a Request's signal in an internal slot that stays empty until a
+ * signal is given or read: an empty slot means nothing can abort the request,
+ * whoever built it. `null` when the slot is not found (a Deno that renamed
+ * it): then every request is treated as abortable. Looked up once.
+ */
+let signalSlot: symbol | null | undefined;
+const isUnabortable = (request: Request): boolean => {
+  signalSlot ??=
+    Object.getOwnPropertySymbols(new Request("http://slot.invalid/")).find((s) => s.description === "signalCache") ??
+      null;
+  return signalSlot !== null && (request as unknown as Record<symbol, unknown>)[signalSlot] === undefined;
+};
+
 /** The fetch engine; throws `InvalidOptions` for what Deno cannot do. */
 const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
   const client = deno().createHttpClient(clientOptions(o));
@@ -194,7 +208,7 @@ const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
         request,
         signal !== undefined
           ? { redirect: "manual", client, signal } as RequestInit
-          : takeNoSignal(request)
+          : isUnabortable(request)
           ? unabortable
           : init,
       ),
@@ -205,6 +219,7 @@ const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
     wantsSignal: false,
     observesConnect: false,
     proxied: o.proxy !== undefined,
+    patch: patchWithOwnProperties,
     close: () => client.close(),
   };
 };
@@ -217,8 +232,8 @@ const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
  *
  * @example
  * ```ts
- * import { denoEngine } from "./http_deno.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
+ * import { denoEngine } from "./deno.ts";
+ * import { resolveHttpOptions } from "./options.ts";
  * denoEngine(resolveHttpOptions({ uds: "/var/run/docker.sock" })).name; // "node"
  * ```
  */
@@ -235,5 +250,25 @@ export const denoEngine = (o: ResolvedHttpOptions): Engine => {
   if (!o.http1) {
     refuse("http1", "false together with uds", "HTTP/1.1 over a unix socket (Switchyard uses node:http there on Deno)");
   }
-  return makeNodeEngine(o, bodyKind);
+  return makeNodeEngine(o, { bodyKind, patch: patchWithOwnProperties });
+};
+
+/**
+ * Deno's engines. Env proxy engines are built on first use: a
+ * `Deno.HttpClient` costs ~0.6 ms, and Deno accepts every proxy URL
+ * `environmentProxies` lets through. The direct engine's options are the
+ * transport's own: Deno builds the process's proxy variables into every
+ * client anyway (env_proxies.ts says what follows).
+ *
+ * @example
+ * ```ts
+ * import { denoEngines } from "./deno.ts";
+ * denoEngines.proxyEngines; // "lazy"
+ * ```
+ */
+export const denoEngines: EngineFactory = {
+  runtime: "deno",
+  make: denoEngine,
+  proxyEngines: "lazy",
+  directOptions: (o) => o,
 };

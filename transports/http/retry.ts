@@ -9,8 +9,8 @@
  * @module
  */
 import { Duration, Effect, Schedule } from "effect";
-import { ConnectError, ConnectTimeout, type TransportError } from "../core/errors.ts";
-import type { BodyKind } from "./http_engine.ts";
+import { ConnectError, ConnectTimeout, type TransportError } from "../../core/errors.ts";
+import type { BodyKind } from "./engine.ts";
 
 /** HTTPX's backoff factor: the second retry waits 0.5 s, then it doubles. */
 const BACKOFF_MS = 500;
@@ -21,7 +21,7 @@ const BACKOFF_MS = 500;
  *
  * @example
  * ```ts
- * import { ConnectError } from "../core/errors.ts";
+ * import { ConnectError } from "../../core/errors.ts";
  * import { isConnectFailure } from "./retry.ts";
  * isConnectFailure(new ConnectError({ method: "POST", url: "http://x.test/" })); // true
  * ```

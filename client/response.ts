@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect";
 import type { StandardSchemaV1 } from "effect/StandardSchema";
-import { DecodingError, type DecodingIssue, HttpStatusError, type RequestLike } from "./errors.ts";
+import { DecodingError, type DecodingIssue, HttpStatusError, type RequestLike } from "../core/errors.ts";
 
 /**
  * Which request produced a response, so response errors can name it. A
@@ -16,9 +16,14 @@ import { DecodingError, type DecodingIssue, HttpStatusError, type RequestLike } 
 const ORIGIN: unique symbol = Symbol("switchyard/request");
 type WithOrigin = Response & { [ORIGIN]?: RequestLike };
 
-/** Records the request behind `response` (internal: called by the client). */
+/**
+ * Records the request behind `response` (internal: called by the client),
+ * and gives a response that has no URL (one an in-process app or a mock
+ * built with `new Response`) the request's, as `fetch` would.
+ */
 export const rememberRequest = (response: Response, request: RequestLike): void => {
   (response as WithOrigin)[ORIGIN] = request;
+  if (response.url === "") Object.defineProperty(response, "url", { value: request.url, configurable: true });
 };
 
 const requestOf = (response: Response): RequestLike =>
@@ -51,7 +56,7 @@ export function decodeJson<S extends StandardSchemaV1>(
 ): (response: Response) => Effect.Effect<StandardSchemaV1.InferOutput<S>, DecodingError> {
   return (response) =>
     Effect.tryPromise({
-      try: () => readJson(response, schema),
+      try: () => decodeJsonPromise(response, schema),
       catch: (error) =>
         error instanceof DecodingError
           ? error
@@ -66,12 +71,12 @@ export function decodeJson<S extends StandardSchemaV1>(
  * @example
  * ```ts
  * import { z } from "zod";
- * import { readJson } from "@switchyard/switchyard";
- * const value = await readJson(Response.json({ ok: true }), z.object({ ok: z.boolean() }));
+ * import { decodeJsonPromise } from "@switchyard/switchyard";
+ * const value = await decodeJsonPromise(Response.json({ ok: true }), z.object({ ok: z.boolean() }));
  * value.ok; // true
  * ```
  */
-export const readJson = async <S extends StandardSchemaV1>(
+export const decodeJsonPromise = async <S extends StandardSchemaV1>(
   response: Response,
   schema: S,
 ): Promise<StandardSchemaV1.InferOutput<S>> => {
@@ -114,12 +119,12 @@ export const raiseForStatus = (response: Response): Effect.Effect<Response, Http
  *
  * @example
  * ```ts
- * import { ensureOk } from "@switchyard/switchyard";
- * const response = await ensureOk(new Response("fine"));
+ * import { raiseForStatusPromise } from "@switchyard/switchyard";
+ * const response = await raiseForStatusPromise(new Response("fine"));
  * await response.text(); // "fine"
  * ```
  */
-export const ensureOk = (response: Response): Promise<Response> =>
+export const raiseForStatusPromise = (response: Response): Promise<Response> =>
   response.status >= 400
     ? Promise.reject(new HttpStatusError(requestOf(response), response))
     : Promise.resolve(response);

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { InvalidOptions, InvalidUrl, LocalProtocolError } from "./errors.ts";
-import { redactUrl } from "./redact.ts";
-import { runtime } from "./runtime.ts";
+import { InvalidOptions, InvalidUrl, LocalProtocolError } from "../core/errors.ts";
+import { redactUrl } from "../core/redact.ts";
+import { markUnabortable } from "../core/transport.ts";
 
 /**
  * Anything `fetch` takes as its first argument.
@@ -23,47 +23,6 @@ export type RequestInput = string | URL | Request;
 
 /** Builds the `Request` for one call; throws `InvalidUrl` or `LocalProtocolError`. */
 export type RequestBuilder = (input: RequestInput, init: RequestInit | undefined) => Request;
-
-/** The last Request a client built without a signal (Bun), until an engine takes it. Not a WeakSet (~0.15 µs
- * per add on Bun) and not a mark on the Request (an own property on Bun's native Request slows every copy of
- * it by ~0.3 µs): the engine runs in the same tick as the build, so the identity check is enough. */
-let lastUnsignalled: Request | undefined;
-
-/** Deno keeps a Request's signal in an internal slot that stays empty until a signal is given or read;
- * `null` when this runtime has no such slot (Bun, or a Deno that renamed it). Looked up once. */
-let signalSlot: symbol | null | undefined;
-const slot = (): symbol | null =>
-  signalSlot !== undefined
-    ? signalSlot
-    : (signalSlot = runtime.name === "deno"
-      ? Object.getOwnPropertySymbols(new Request("http://slot.invalid/")).find((s) =>
-        s.description === "signalCache"
-      ) ??
-        null
-      : null);
-
-/**
- * Whether nothing can abort `request`, so an engine may hand it to `fetch`
- * with `signal: null`. Copying a Request (which `fetch(request, init)` does)
- * otherwise ties a new dependent AbortSignal to the old one: ~3 µs on Deno
- * (its WeakRefs live until the event loop turns), ~0.5 µs on Bun. On Deno it
- * reads the Request's empty signal slot; on Bun it recognises the Request a
- * client has just built with no `signal` (once: the answer is taken).
- *
- * @example
- * ```ts
- * import { makeRequestBuilder, takeNoSignal } from "./request.ts";
- * takeNoSignal(makeRequestBuilder({})("http://api.test/", undefined)); // true
- * takeNoSignal(new Request("http://api.test/", { signal: new AbortController().signal })); // false
- * ```
- */
-export const takeNoSignal = (request: Request): boolean => {
-  const s = slot();
-  if (s !== null) return (request as unknown as Record<symbol, unknown>)[s] === undefined;
-  if (request !== lastUnsignalled) return false;
-  lastUnsignalled = undefined;
-  return true;
-};
 
 /** `scheme:` at the start of a string: an absolute URL. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
@@ -177,9 +136,7 @@ export const makeRequestBuilder = (
       if (init === undefined && target instanceof Request && defaults === undefined) return target;
       const request = new Request(target, init);
       // A Request input brings its own signal; otherwise only `init.signal` could abort it.
-      if (!(target instanceof Request) && (init?.signal ?? null) === null && slot() === null) {
-        lastUnsignalled = request;
-      }
+      if (!(target instanceof Request) && (init?.signal ?? null) === null) markUnabortable(request);
       // Defaults sit under what the caller set.
       if (defaults !== undefined) {
         for (const [name, value] of defaults) if (!request.headers.has(name)) request.headers.set(name, value);

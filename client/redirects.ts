@@ -6,7 +6,7 @@
  * @module
  */
 import { Effect } from "effect";
-import { type ClientError, TooManyRedirects } from "./errors.ts";
+import { type ClientError, TooManyRedirects } from "../core/errors.ts";
 
 /** Headers that carry credentials: never forwarded to another origin. */
 const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];

@@ -7,14 +7,15 @@
  * @module
  */
 import { Context, Effect, Layer } from "effect";
-import { type ClientError, InvalidOptions, ReadTimeout } from "./errors.ts";
-import { array, boolean, custom, number, object, optional, record } from "./options.ts";
+import { type ClientError, InvalidOptions, ReadTimeout } from "../core/errors.ts";
+import { array, boolean, custom, number, object, optional, record } from "../core/options.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
+import type { MountExplanation } from "../router/mounts.ts";
 import { followRedirects, isRedirect } from "./redirects.ts";
 import { makeRequestBuilder, type RequestInput } from "./request.ts";
 import { rememberRequest } from "./response.ts";
-import { isTransport, type Plugin, Transport } from "./transport.ts";
 import { buildRoute } from "./route.ts";
-import type { MountExplanation } from "../router/mounts.ts";
 
 /**
  * Options of `Client.make`.
@@ -74,6 +75,25 @@ export interface RequestOptions extends RequestInit {
 }
 
 /**
+ * Why a URL goes where it goes through a client: the mount decision, plus the
+ * plugins the request passes on its way, outermost first.
+ *
+ * @example
+ * ```ts
+ * import { Client, logging, MockTransport } from "@switchyard/switchyard";
+ * const client = Client.make({ transport: MockTransport.make(() => new Response("ok")), plugins: [logging()] });
+ * const why = client.explain("http://api.test/");
+ * console.assert(why.plugins.join() === "logging" && why.transportKind === "mock");
+ * ```
+ */
+export interface ClientExplanation extends MountExplanation {
+  /** The plugins the request passes, outermost first, by name (`"(anonymous)"` for an unnamed one). */
+  readonly plugins: ReadonlyArray<string>;
+  /** The kind of the transport that sends it (`"http"`, `"handler"`, `"mock"`, ...; `"custom"` when unnamed). */
+  readonly transportKind: string;
+}
+
+/**
  * An HTTP client with two faces: Effect methods (`get`, `post`, `send`, ...)
  * that fail with typed errors, and `fetch`, a drop-in `fetch` that rejects
  * with the same error instances.
@@ -116,10 +136,11 @@ export interface Client {
   /** The composed pipeline (plugins, then the router, then the transports). */
   readonly transport: Transport;
   /**
-   * Why a URL goes to the transport it goes to: the winning mount key, every
-   * matching key in priority order, and the reason in one sentence.
+   * Why a URL goes to the transport it goes to: the plugins it passes, the
+   * winning mount key, every matching key in priority order, the transport
+   * that sends it, and the reason in one sentence.
    */
-  readonly explain: (url: string | URL) => MountExplanation;
+  readonly explain: (url: string | URL) => ClientExplanation;
   /** Closes every transport the client owns. Idempotent. */
   readonly close: () => Effect.Effect<void>;
   /** `await using client = Client.make(...)` closes it at the end of the block. */
@@ -171,11 +192,19 @@ const withJson = (method: string, init: RequestOptions): RequestInit => {
   return { ...rest, method, headers, body: JSON.stringify(json) };
 };
 
+const pluginName = (plugin: Plugin, wrapped: Transport): string => plugin.name || wrapped.kind || "(anonymous)";
+
 const make = (options: ClientOptions = {}): Client => {
   const opts = checkOptions(options, "");
   const build = makeRequestBuilder(opts);
-  const { transport, owned, explain } = buildRoute(opts);
-  const pipeline = Transport.compose(transport, opts.plugins ?? []);
+  const { transport, owned, explain: explainRoute } = buildRoute(opts);
+  const plugins = opts.plugins ?? [];
+  const names: Array<string> = [];
+  const pipeline = composePlugins(
+    transport,
+    plugins,
+    (i, wrapped) => void (names[i] = pluginName(plugins[i]!, wrapped)),
+  );
   const follow = opts.followRedirects ?? true;
   const maxRedirects = opts.maxRedirects ?? 20;
   const timeout = opts.timeout;
@@ -209,38 +238,37 @@ const make = (options: ClientOptions = {}): Client => {
       return sendWith(built, requestInit.body);
     });
 
-  let closed: Promise<void> | undefined;
+  // Idempotent, whatever the transports' own `close` does: each owned transport is closed once.
+  let closing: Effect.Effect<void> | undefined;
   const close = (): Effect.Effect<void> =>
-    Effect.suspend(() => Effect.forEach(owned, (t) => t.close(), { discard: true, concurrency: "unbounded" }));
+    Effect.suspend(() =>
+      closing ??
+        (closing = Effect.void, Effect.forEach(owned, (t) => t.close(), { discard: true, concurrency: "unbounded" }))
+    );
+  let disposed: Promise<void> | undefined;
 
-  // The Promise lane: no Effect run at all when the routed transport has one and nothing needs the runtime.
-  const lane = timeout === undefined ? pipeline.fetch : undefined;
+  // The Promise lane: no Effect run at all unless a redirect is followed. The client's timeout needs the
+  // Effect lane (a fiber to time out).
   const afterLane = (request: Request, body: BodyInit | null | undefined) => (response: Response) => {
     rememberRequest(response, request);
     return follow && isRedirect(response)
-      ? Effect.runPromise(followRedirects(hop, request, response, maxRedirects, body))
+      ? runLane(followRedirects(hop, request, response, maxRedirects, body), request.signal)
       : response;
   };
 
   const client: Client = {
     fetch: (input, init) => {
+      // The caller's signal, from `init` or from a Request input: fetch rejects at once when it is aborted.
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      if (signal?.aborted) return Promise.reject(signal.reason);
       let built: Request;
       try {
         built = build(input, init);
       } catch (error) {
         return Promise.reject(error);
       }
-      const sent = lane !== undefined
-        ? lane(built).then(afterLane(built, init?.body))
-        : Effect.runPromise(sendWith(built, init?.body), init?.signal ? { signal: init.signal } : undefined);
-      // On the lane, cancellation is the request's own signal (from `init` or from a Request input).
-      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-      // An aborted call rejects with the signal's reason, exactly as fetch does.
-      return signal
-        ? sent.catch((error) => {
-          throw signal.aborted ? signal.reason : error;
-        })
-        : sent;
+      if (timeout !== undefined) return runLane(sendWith(built, init?.body), signal);
+      return pipeline.fetch(built).then(afterLane(built, init?.body));
     },
     send: (req) => Effect.suspend(() => sendWith(req, undefined)),
     request,
@@ -252,9 +280,18 @@ const make = (options: ClientOptions = {}): Client => {
     head: (url, init) => request("HEAD", url, init),
     options: (url, init) => request("OPTIONS", url, init),
     transport: pipeline,
-    explain,
+    explain: (url) => {
+      const route = explainRoute(url);
+      const through = names.length === 0 ? "" : ` It passes ${names.join(", ")} first.`;
+      return {
+        ...route,
+        plugins: names,
+        transportKind: route.transport.kind ?? "custom",
+        reason: `${route.reason}.${through}`,
+      };
+    },
     close,
-    [Symbol.asyncDispose]: () => (closed ??= Effect.runPromise(close())),
+    [Symbol.asyncDispose]: () => (disposed ??= Effect.runPromise(close())),
   };
   return client;
 };
@@ -321,7 +358,7 @@ export const Client: ClientStatics = Object.assign(ClientKey, {
       Effect.gen(function* () {
         const transport = yield* Transport;
         // The layer that provided the transport closes it; the client only closes its mounts.
-        const borrowed: Transport = { handle: transport.handle, close: () => Effect.void };
+        const borrowed: Transport = { ...transport, close: () => Effect.void };
         return yield* Effect.acquireRelease(tryMake({ ...options, transport: borrowed }), (client) => client.close());
       }),
     ),

@@ -3,7 +3,7 @@
  * keep-alive pool, closed by `close()`), and the only place where Bun's fetch
  * failures are mapped to the error tree.
  *
- * Bun puts a `.code` on a `TypeError` (reference/RUNTIMES.md §2):
+ * Bun puts a `.code` on a `TypeError` (docs/runtimes.md, "Errors"):
  * `ECONNREFUSED`, `ENOENT` (unix socket), `ENOTFOUND` / `EAI_AGAIN` (DNS) are
  * connect failures; `ECONNRESET` covers a server closing before answering,
  * garbage, a reset, and a close mid-body: only the phase tells them apart.
@@ -19,11 +19,12 @@ import {
   RemoteProtocolError,
   type TransportError,
   UnsupportedProtocol,
-} from "../core/errors.ts";
-import { takeNoSignal } from "../core/request.ts";
-import { describeRuntimeError, type Engine } from "./http_engine.ts";
-import { makeNodeEngine } from "./http_node.ts";
-import type { ResolvedHttpOptions } from "./http_options.ts";
+} from "../../core/errors.ts";
+import { takeUnabortableMark } from "../../core/transport.ts";
+import { patchWithPrototype } from "./body.ts";
+import { describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import { makeNodeEngine } from "./node.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 
 interface BunTls {
   ca?: string[];
@@ -51,7 +52,7 @@ const refuse = (option: string, received: string, expected: string): never => {
   throw new InvalidOptions({ option, received, expected, runtime: "bun" });
 };
 
-/** Bun offers h2 in ALPN by default only with this flag (reference/RUNTIMES.md, "HTTP/2 over TLS"). */
+/** Bun offers h2 in ALPN by default only with this flag (docs/runtimes.md, "HTTP/2"). */
 const H2_FLAG = "BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT";
 
 const protocolFor = (o: ResolvedHttpOptions): "http2" | "http1.1" | undefined => {
@@ -194,7 +195,7 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
     send: (request, signal) =>
       fetch(
         request,
-        signal !== undefined ? { ...base, signal } as RequestInit : takeNoSignal(request) ? unabortable : init,
+        signal !== undefined ? { ...base, signal } as RequestInit : takeUnabortableMark(request) ? unabortable : init,
       ),
     classify: classifier(o),
     classifyBody,
@@ -211,6 +212,7 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
     wantsSignal: false,
     observesConnect: false,
     proxied: o.proxy !== undefined,
+    patch: patchWithPrototype,
     close: () => session.close(),
   };
 };
@@ -223,8 +225,8 @@ const ENV_PROXY_VARS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"
  *
  * @example
  * ```ts
- * import { bunEngine } from "./http_bun.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
+ * import { bunEngine } from "./bun.ts";
+ * import { resolveHttpOptions } from "./options.ts";
  * bunEngine(resolveHttpOptions({ localAddress: "127.0.0.2", trustEnv: false })).name; // "node"
  * ```
  */
@@ -240,5 +242,27 @@ export const bunEngine = (o: ResolvedHttpOptions): Engine => {
       `\`trustEnv: false\`: ${why}, which cannot use environment proxies`,
     );
   }
-  return makeNodeEngine(o, (request) => (request.body === null ? "none" : "unknown"));
+  return makeNodeEngine(o, {
+    bodyKind: (request) => (request.body === null ? "none" : "unknown"),
+    patch: patchWithPrototype,
+  });
+};
+
+/**
+ * Bun's engines. Env proxy engines are built at construction: a session
+ * costs ~7 µs, and Bun refuses some proxy URLs (`socks5://`), which must fail
+ * construction. The direct engine gets `proxy: false` (Bun's own env
+ * handling off): Switchyard's rules decided the request goes direct.
+ *
+ * @example
+ * ```ts
+ * import { bunEngines } from "./bun.ts";
+ * bunEngines.proxyEngines; // "eager"
+ * ```
+ */
+export const bunEngines: EngineFactory = {
+  runtime: "bun",
+  make: bunEngine,
+  proxyEngines: "eager",
+  directOptions: (o) => (o.trustEnv && o.proxy === undefined ? { ...o, trustEnv: false } : o),
 };

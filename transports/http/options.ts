@@ -8,8 +8,19 @@
  * @module
  */
 import { Schedule } from "effect";
-import { InvalidOptions, type TransportError } from "../core/errors.ts";
-import { array, boolean, type Check, custom, fail, number, object, optional, record, string } from "../core/options.ts";
+import { InvalidOptions, type TransportError } from "../../core/errors.ts";
+import {
+  array,
+  boolean,
+  type Check,
+  custom,
+  fail,
+  number,
+  object,
+  optional,
+  record,
+  string,
+} from "../../core/options.ts";
 
 /**
  * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
@@ -132,7 +143,7 @@ export interface HttpTransportOptions {
  *
  * @example
  * ```ts
- * import { resolveHttpOptions, type ResolvedHttpOptions } from "./http_options.ts";
+ * import { resolveHttpOptions, type ResolvedHttpOptions } from "./options.ts";
  * const resolved: ResolvedHttpOptions = resolveHttpOptions({ retries: 2 });
  * ```
  */
@@ -311,7 +322,7 @@ const refuse = (option: string, received: string, expected: string): never => {
  *
  * @example
  * ```ts
- * import { resolveHttpOptions } from "./http_options.ts";
+ * import { resolveHttpOptions } from "./options.ts";
  * resolveHttpOptions({ timeout: 5_000 }).timeout.read; // 5000
  * ```
  */

@@ -1,13 +1,19 @@
 /**
  * The seam between `HttpTransport` (options, retries, timeouts, pool) and the
- * one engine per runtime that actually sends. An engine is chosen once, at
- * construction, by `runtime.name`; each engine file is the only place where
- * its runtime's failures are mapped to the error tree.
+ * one engine per runtime that actually sends. The runtime's `EngineFactory`
+ * is chosen once, in mod.ts, by `runtime.name` (the only such branch in the
+ * transports); everything a runtime does differently sits behind these two
+ * interfaces, in that runtime's own file (deno.ts, bun.ts; node.ts for the
+ * node:http engine either of them may use): how it sends, how its failures
+ * map to the error tree (docs/runtimes.md), how a response is patched, how it
+ * tells that a request cannot be aborted, and how env proxies are built.
  *
  * @module
  */
-import type { TransportError } from "../core/errors.ts";
-import { redactUrl } from "../core/redact.ts";
+import type { TransportError } from "../../core/errors.ts";
+import { redactUrl } from "../../core/redact.ts";
+import type { BodyHooks } from "./body.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 
 /**
  * What a request's body is, as far as the runtime can tell without changing
@@ -16,7 +22,7 @@ import { redactUrl } from "../core/redact.ts";
  *
  * @example
  * ```ts
- * import type { BodyKind } from "./http_engine.ts";
+ * import type { BodyKind } from "./engine.ts";
  * const kind: BodyKind = "buffered";
  * ```
  */
@@ -27,7 +33,7 @@ export type BodyKind = "none" | "buffered" | "stream" | "unknown";
  *
  * @example
  * ```ts
- * import type { Engine } from "./http_engine.ts";
+ * import type { Engine } from "./engine.ts";
  * const send = (engine: Engine) => engine.send(new Request("http://127.0.0.1:8080/"), undefined);
  * ```
  */
@@ -50,6 +56,8 @@ export interface Engine {
   readonly wantsSignal: boolean;
   /** Whether an explicit proxy is configured (a `407` response then becomes a `ProxyError`). */
   readonly proxied: boolean;
+  /** Patches a response in place so that its body fails typed (this runtime's cheapest way). */
+  readonly patch: (response: Response, hooks: BodyHooks) => Response;
   /** Frees the engine's client, sessions and sockets. */
   readonly close: () => void;
 }
@@ -60,7 +68,7 @@ export interface Engine {
  *
  * @example
  * ```ts
- * import { describeRuntimeError } from "./http_engine.ts";
+ * import { describeRuntimeError } from "./engine.ts";
  * describeRuntimeError(new TypeError("fetch failed", { cause: new Error("dns error") })); // "fetch failed: dns error"
  * ```
  */
@@ -76,7 +84,7 @@ export const describeRuntimeError = (error: unknown): string => {
  *
  * @example
  * ```ts
- * import { redactText } from "./http_engine.ts";
+ * import { redactText } from "./engine.ts";
  * redactText("error for http://u:pw@proxy:8080/?token=t"); // "error for http://[redacted]@proxy:8080/?token=%5Bredacted%5D"
  * ```
  */
@@ -89,8 +97,33 @@ export const redactText = (text: string): string =>
  *
  * @example
  * ```ts
- * import { isHttpUrl } from "./http_engine.ts";
+ * import { isHttpUrl } from "./engine.ts";
  * isHttpUrl("file:///etc/passwd"); // false
  * ```
  */
 export const isHttpUrl = (url: string): boolean => url.startsWith("http://") || url.startsWith("https://");
+
+/**
+ * One runtime's engines: how to build one for a set of options, and how
+ * environment proxies are handled on it.
+ *
+ * @example
+ * ```ts
+ * import type { EngineFactory } from "./engine.ts";
+ * const describe = (f: EngineFactory) => `${f.runtime}: proxy engines built ${f.proxyEngines}`;
+ * ```
+ */
+export interface EngineFactory {
+  /** The runtime these engines are for. */
+  readonly runtime: "deno" | "bun";
+  /** The engine for `o`; throws `InvalidOptions` for what this runtime cannot do. */
+  readonly make: (o: ResolvedHttpOptions) => Engine;
+  /**
+   * When the engine of an env proxy URL is built: `"eager"` at construction
+   * (the runtime may refuse a URL, which must fail construction), or `"lazy"`
+   * on first use (building one costs, and the runtime accepts every URL).
+   */
+  readonly proxyEngines: "eager" | "lazy";
+  /** The options of the engine that sends the requests env proxies leave direct. */
+  readonly directOptions: (o: ResolvedHttpOptions) => ResolvedHttpOptions;
+}

@@ -9,7 +9,7 @@
 import { Effect, Layer, Stream } from "effect";
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http";
 import { Client, type ClientOptions } from "./client.ts";
-import { type InvalidOptions, InvalidUrl, type SwitchyardError } from "./errors.ts";
+import { type InvalidOptions, InvalidUrl, type SwitchyardError } from "../core/errors.ts";
 
 const toHttpClientError = (
   request: HttpClientRequest.HttpClientRequest,

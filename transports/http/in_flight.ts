@@ -17,8 +17,8 @@
  *
  * @example
  * ```ts
- * import { type Release, Slots } from "./http_pool.ts";
- * const release: Release | undefined = new Slots(1).tryTake();
+ * import { type Release, InFlight } from "./in_flight.ts";
+ * const release: Release | undefined = new InFlight(1).tryTake();
  * release?.();
  * ```
  */
@@ -29,15 +29,15 @@ export type Release = () => void;
  *
  * @example
  * ```ts
- * import { Slots } from "./http_pool.ts";
- * const slots = new Slots(1);
- * const release = slots.tryTake()!;
- * const leave = slots.wait((next) => next()); // queued until `release()`
+ * import { InFlight } from "./in_flight.ts";
+ * const inFlight = new InFlight(1);
+ * const release = inFlight.tryTake()!;
+ * const leave = inFlight.wait((next) => next()); // queued until `release()`
  * release();
  * leave(); // no-op: the waiter already got its slot
  * ```
  */
-export class Slots {
+export class InFlight {
   private free: number;
   private readonly waiters: Array<(release: Release) => void> = [];
 

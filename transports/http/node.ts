@@ -25,9 +25,9 @@ import {
   TransportErrorBase,
   WriteError,
   WriteTimeout,
-} from "../core/errors.ts";
-import { type BodyKind, describeRuntimeError, type Engine } from "./http_engine.ts";
-import type { ResolvedHttpOptions } from "./http_options.ts";
+} from "../../core/errors.ts";
+import { type BodyKind, describeRuntimeError, type Engine } from "./engine.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 
 type Phase = "connect" | "write" | "wait" | "body";
 type Timer = ReturnType<typeof setTimeout>;
@@ -101,13 +101,21 @@ interface Agents {
  *
  * @example
  * ```ts
- * import { makeNodeEngine } from "./http_node.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
- * const engine = makeNodeEngine(resolveHttpOptions({ uds: "/var/run/docker.sock" }), () => "unknown");
+ * import { makeNodeEngine } from "./node.ts";
+ * import { resolveHttpOptions } from "./options.ts";
+ * import { patchWithOwnProperties } from "./body.ts";
+ * const engine = makeNodeEngine(resolveHttpOptions({ uds: "/var/run/docker.sock" }), {
+ *   bodyKind: () => "unknown",
+ *   patch: patchWithOwnProperties,
+ * });
  * engine.close();
  * ```
  */
-export const makeNodeEngine = (o: ResolvedHttpOptions, bodyKind: (request: Request) => BodyKind): Engine => {
+export const makeNodeEngine = (
+  o: ResolvedHttpOptions,
+  host: { readonly bodyKind: (request: Request) => BodyKind; readonly patch: Engine["patch"] },
+): Engine => {
+  const bodyKind = host.bodyKind;
   const agentOptions = {
     keepAlive: o.limits.maxKeepAliveConnections !== 0,
     ...(o.limits.maxKeepAliveConnections === undefined ? {} : { maxFreeSockets: o.limits.maxKeepAliveConnections }),
@@ -277,6 +285,7 @@ export const makeNodeEngine = (o: ResolvedHttpOptions, bodyKind: (request: Reque
     wantsSignal: true,
     observesConnect: true,
     proxied: false,
+    patch: host.patch,
     close: () => {
       agents?.httpAgent.destroy();
       agents?.httpsAgent.destroy();

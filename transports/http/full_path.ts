@@ -1,30 +1,32 @@
 /**
  * The full path of `HttpTransport` (pool limit, retries, timeouts): still one
  * `Effect.callback` for the first attempt, driven in plain JS (pool slot,
- * phase timers, an abort signal only when a timeout is set); only after a
- * retryable failure does an Effect retry loop run the schedule.
+ * phase deadlines, an abort signal only when a timeout is set); only after a
+ * retryable failure does an Effect retry loop run the schedule. The caller's
+ * own `request.signal` is linked to every attempt's controller, so an abort
+ * reaches the network here too (the attempt's signal replaces the request's
+ * inside `fetch(request, { signal })`).
  *
  * @module
  */
 import { Effect, type Schedule } from "effect";
-import { ConnectTimeout, PoolTimeout, ReadTimeout, type TransportError } from "../core/errors.ts";
+import { ConnectTimeout, PoolTimeout, ReadTimeout, type TransportError } from "../../core/errors.ts";
 import {
   asEffect,
   discard,
-  type ExchangeConfig,
   type Failure,
   INTERRUPTED,
+  type PathConfig,
   precheck,
   proxyRefusal,
   sendSafely,
   toFailure,
-} from "./http_exchange.ts";
-import type { ResolvedHttpOptions } from "./http_options.ts";
-import type { Release } from "./http_pool.ts";
-import { hasNoBody, patch } from "./http_response.ts";
+} from "./attempt.ts";
+import { hasNoBody } from "./body.ts";
+import { Deadlines } from "./deadlines.ts";
+import type { Release } from "./in_flight.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 import { isConnectFailure, planReplay, type Replay } from "./retry.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
 
 /** One runtime read: Deno and Bun read fetch bodies in chunks of up to 64 KiB. */
 const ONE_READ = 64 * 1024;
@@ -46,10 +48,7 @@ class Exchange {
   private controller: AbortController | undefined;
   private release: Release | undefined;
   private leaveQueue: (() => void) | undefined;
-  private poolTimer: Timer | undefined;
-  private totalTimer: Timer | undefined;
-  private preTimer: Timer | undefined;
-  private readTimer: Timer | undefined;
+  private readonly deadlines = new Deadlines();
   private lastChunk = 0;
   private lastError: TransportError | undefined;
   private readonly started: number;
@@ -58,9 +57,18 @@ class Exchange {
   private expired = false;
   private done = false;
   private readonly replay: Replay | undefined;
+  /** The caller's signal: it aborts the attempt in flight and ends the exchange as an interruption. */
+  private readonly callerSignal: AbortSignal;
+  private readonly onCallerAbort = (): void => {
+    this.controller?.abort(this.callerSignal.reason);
+    if (this.phase === "pool") {
+      this.leaveQueue?.();
+      this.fail(INTERRUPTED);
+    }
+  };
 
   constructor(
-    private readonly config: ExchangeConfig,
+    private readonly config: PathConfig,
     private readonly request: Request,
     private readonly resume: (effect: Effect.Effect<Response, TransportError>) => void,
     private readonly withSignal: boolean,
@@ -68,33 +76,41 @@ class Exchange {
   ) {
     this.started = config.timeout.total === undefined ? 0 : Date.now();
     this.replay = config.schedule === undefined ? undefined : planReplay(request, config.engine.bodyKind(request));
+    this.callerSignal = request.signal;
   }
 
   start(): void {
-    const { slots, timeout } = this.config;
-    if (timeout.total !== undefined) this.totalTimer = setTimeout(() => this.onTotal(), timeout.total);
-    const release = slots?.tryTake();
-    if (slots === undefined || release !== undefined) {
+    if (this.callerSignal.aborted) return this.fail(INTERRUPTED);
+    this.callerSignal.addEventListener("abort", this.onCallerAbort, { once: true });
+    const { inFlight, timeout } = this.config;
+    if (timeout.total !== undefined) this.deadlines.set("total", timeout.total, () => this.onTotal());
+    const release = inFlight?.tryTake();
+    if (inFlight === undefined || release !== undefined) {
       this.release = release;
       return this.launch(this.replay?.next(undefined) ?? this.request, undefined);
     }
-    this.leaveQueue = slots.wait((granted) => {
+    this.leaveQueue = inFlight.wait((granted) => {
       this.leaveQueue = undefined;
-      if (this.poolTimer !== undefined) clearTimeout(this.poolTimer);
+      this.deadlines.clear("pool");
+      // A request that got its slot after the transport closed, or after it was settled, gives it back unsent.
       if (this.settled || this.cancelled) return granted();
+      if (this.config.closed.value) {
+        granted();
+        return this.fail(precheck(this.config, this.request)!);
+      }
       this.release = granted;
       this.launch(this.replay?.next(undefined) ?? this.request, undefined);
     });
     const wait = timeout.pool;
     if (wait !== undefined) {
-      this.poolTimer = setTimeout(() => {
+      this.deadlines.set("pool", wait, () => {
         this.leaveQueue?.();
         this.fail(
           new PoolTimeout(this.request, {
-            detail: `all ${slots.size} connection slots stayed busy for ${wait} ms (limits.maxConnections)`,
+            detail: `all ${inFlight.size} connection slots stayed busy for ${wait} ms (limits.maxConnections)`,
           }),
         );
-      }, wait);
+      });
     }
   }
 
@@ -112,17 +128,17 @@ class Exchange {
     this.controller = controller;
     const deadline = this.deadline;
     if (deadline !== undefined && controller !== undefined) {
-      this.preTimer = setTimeout(() =>
+      this.deadlines.set("headers", deadline, () =>
         controller.abort(
           new ReadTimeout(request, {
             detail: `no response within ${deadline} ms (timeout.connect + write + read); ${engine.name}'s fetch ` +
               "does not report when the connection is made, so the phase cannot be placed",
           }),
-        ), deadline);
+        ));
     }
-    sendSafely(engine, request, controller?.signal).then(
+    sendSafely(engine, request, controller?.signal ?? this.signalFor(request)).then(
       (response) => {
-        this.clearPre();
+        this.deadlines.clear("headers");
         if (this.cancelled) return discard(response);
         if (engine.proxied && response.status === 407) {
           const refusal = proxyRefusal(request, response);
@@ -132,18 +148,18 @@ class Exchange {
         else resume(Effect.succeed(response));
       },
       (error) => {
-        this.clearPre();
+        this.deadlines.clear("headers");
         if (this.cancelled) return;
-        const failure = toFailure(engine, request, error);
+        const failure = toFailure(engine, request, error, this.callerSignal.aborted);
         if (resume === undefined) this.onError(failure);
         else resume(asEffect(failure));
       },
     );
   }
 
-  private clearPre(): void {
-    if (this.preTimer !== undefined) clearTimeout(this.preTimer);
-    this.preTimer = undefined;
+  /** Without a controller of ours (no timeout), the caller's signal goes to the engine as it is. */
+  private signalFor(request: Request): AbortSignal | undefined {
+    return this.config.engine.wantsSignal ? request.signal : undefined;
   }
 
   private settle(effect: Effect.Effect<Response, TransportError>): void {
@@ -167,7 +183,7 @@ class Exchange {
       failure !== INTERRUPTED && schedule !== undefined && !this.expired && !closed.value &&
       this.replay!.canRetry(failure as TransportError)
     ) {
-      if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
+      this.deadlines.clear("total");
       return this.settle(this.retryLoop(failure as TransportError, schedule));
     }
     this.fail(failure);
@@ -181,20 +197,17 @@ class Exchange {
     this.finish();
   }
 
-  /** Frees the slot, the replay copies and the timers; once. */
+  /** Frees the slot, the replay copies, the timers and the caller's signal; once. */
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    if (this.poolTimer !== undefined) clearTimeout(this.poolTimer);
-    if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
-    if (this.preTimer !== undefined) clearTimeout(this.preTimer);
-    if (this.readTimer !== undefined) clearTimeout(this.readTimer);
+    this.deadlines.clearAll();
+    this.callerSignal.removeEventListener("abort", this.onCallerAbort);
     this.release?.();
     this.replay?.dispose();
   }
 
   private onTotal(): void {
-    this.totalTimer = undefined;
     this.expired = true;
     const error = this.expiredError();
     if (this.phase === "pool") {
@@ -242,6 +255,8 @@ class Exchange {
         pending = undefined;
         return Effect.fail(e);
       }
+      // The caller gave up during the backoff: nothing more is sent.
+      if (this.callerSignal.aborted) return Effect.interrupt;
       const next = replay.next(this.lastError);
       if (next === undefined) return Effect.fail(this.lastError!);
       return Effect.callback<Response, TransportError>((resume) => {
@@ -285,8 +300,8 @@ class Exchange {
     }
     const controller = this.controller;
     const readMs = engine.observesConnect || controller === undefined ? undefined : timeout.read;
-    if (timeout.total !== undefined && this.totalTimer === undefined && controller !== undefined) {
-      this.totalTimer = setTimeout(() => this.onTotal(), Math.max(0, timeout.total - (Date.now() - this.started)));
+    if (timeout.total !== undefined && !this.deadlines.armed("total") && controller !== undefined) {
+      this.deadlines.set("total", Math.max(0, timeout.total - (Date.now() - this.started)), () => this.onTotal());
     }
     // Seeing every chunk costs: on Deno a chunk-by-chunk read of a fetch body takes ~0.1-0.2 ms more CPU
     // than its one-shot text(). A body of known length that fits one read (64 KiB) arrives as one chunk,
@@ -300,14 +315,13 @@ class Exchange {
         : `the body (one read) did not arrive within ${readMs} ms`;
       const check = () => {
         const idle = Date.now() - this.lastChunk;
-        if (idle < readMs) return void (this.readTimer = setTimeout(check, readMs - idle));
-        this.readTimer = undefined;
+        if (idle < readMs) return this.deadlines.set("read", readMs - idle, check);
         controller!.abort(new ReadTimeout(this.request, { detail }));
         this.finish();
       };
-      this.readTimer = setTimeout(check, readMs);
+      this.deadlines.set("read", readMs, check);
     }
-    return patch(response, {
+    return engine.patch(response, {
       request: this.request,
       classify: engine.classifyBody,
       tracked,
@@ -317,16 +331,8 @@ class Exchange {
   }
 }
 
-/**
- * The full path: pool slot, retries (with body replay), timeouts.
- *
- * @example
- * ```ts
- * import { fullHandle } from "./http_attempts.ts";
- * // const handle = fullHandle(config); handle(new Request("http://127.0.0.1:8080/"))
- * ```
- */
-export const fullHandle = (config: ExchangeConfig): (request: Request) => Effect.Effect<Response, TransportError> => {
+/** The full path: pool slot, retries (with body replay), timeouts. */
+export const fullHandle = (config: PathConfig): (request: Request) => Effect.Effect<Response, TransportError> => {
   const { timeout, engine } = config;
   const withSignal = engine.wantsSignal || timeout.connect !== undefined || timeout.read !== undefined ||
     timeout.write !== undefined || timeout.total !== undefined;

@@ -8,8 +8,8 @@
  * @module
  */
 import { type MountExplanation, Mounts } from "../router/mounts.ts";
-import { HttpTransport } from "../transports/http.ts";
-import type { Transport } from "./transport.ts";
+import { HttpTransport } from "../transports/http/mod.ts";
+import { toTransport, type Transport } from "../core/transport.ts";
 
 /** What `buildRoute` needs from the client options. */
 export interface RouteOptions {
@@ -19,7 +19,7 @@ export interface RouteOptions {
 }
 
 /** The routed transport, and every transport the client owns (and closes). */
-export interface Route {
+export interface RoutedTransport {
   readonly transport: Transport;
   readonly owned: ReadonlyArray<Transport>;
   /** Why a URL goes where it goes (a single "fallback" answer without mounts). */
@@ -27,9 +27,11 @@ export interface Route {
 }
 
 /** Composes the default transport (built here when not given) with the mounts. */
-export const buildRoute = (options: RouteOptions): Route => {
-  const fallback = options.transport ??
-    HttpTransport.make(options.trustEnv === undefined ? undefined : { trustEnv: options.trustEnv });
+export const buildRoute = (options: RouteOptions): RoutedTransport => {
+  const fallback = toTransport(
+    options.transport ??
+      HttpTransport.make(options.trustEnv === undefined ? undefined : { trustEnv: options.trustEnv }),
+  );
   if (options.mounts === undefined || Object.keys(options.mounts).length === 0) {
     // No mounts: an empty table routes everything to the default transport (and can say so).
     const none = Mounts.make({}, fallback);

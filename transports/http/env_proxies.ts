@@ -32,40 +32,32 @@
  * @module
  */
 import { Effect } from "effect";
-import { InvalidOptions, ProxyError, type TransportError } from "../core/errors.ts";
-import { redactUrl } from "../core/redact.ts";
-import { runtime } from "../core/runtime.ts";
-import { Transport } from "../core/transport.ts";
-import { environmentProxies } from "../router/env.ts";
-import { Router } from "../router/router.ts";
-import { describeRuntimeError } from "./http_engine.ts";
-import type { ResolvedHttpOptions } from "./http_options.ts";
+import { InvalidOptions, ProxyError, type TransportError } from "../../core/errors.ts";
+import { redactUrl } from "../../core/redact.ts";
+import { Transport } from "../../core/transport.ts";
+import { environmentProxies } from "../../router/env.ts";
+import { Router } from "../../router/router.ts";
+import { describeRuntimeError } from "./engine.ts";
+import type { ResolvedHttpOptions } from "./options.ts";
 
 /**
  * Environment variables, by name (what `environmentProxies` reads).
  *
  * @example
  * ```ts
- * import type { Env } from "./http_env.ts";
+ * import type { Env } from "./env_proxies.ts";
  * const env: Env = { HTTPS_PROXY: "http://proxy.internal:3128", NO_PROXY: "localhost" };
  * ```
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * One engine and its two faces: what the router picks from.
- *
- * @example
- * ```ts
- * import { Effect } from "effect";
- * import type { Leg } from "./http_env.ts";
- * const leg: Leg = { handle: () => Effect.succeed(new Response("ok")), fetch: undefined, close: () => {} };
- * ```
+ * One engine with its two lanes: what the env-proxy router picks from. Its
+ * `close` is synchronous (the engine's client or session).
  */
-export interface Leg {
+export interface EngineTransport {
   readonly handle: (request: Request) => Effect.Effect<Response, TransportError>;
-  /** The Promise lane, or `undefined` when this transport has none (retries, timeouts, pool limit). */
-  readonly fetch: ((request: Request) => Promise<Response>) | undefined;
+  readonly fetch: (request: Request) => Promise<Response>;
   /** Frees the engine. */
   readonly close: () => void;
 }
@@ -80,8 +72,8 @@ export interface Leg {
  *
  * @example
  * ```ts
- * import { envProxyMounts } from "./http_env.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
+ * import { envProxyMounts } from "./env_proxies.ts";
+ * import { resolveHttpOptions } from "./options.ts";
  * envProxyMounts(resolveHttpOptions({}), { HTTP_PROXY: "proxy:3128" }); // { "http://": "http://proxy:3128" }
  * envProxyMounts(resolveHttpOptions({ trustEnv: false }), { HTTP_PROXY: "proxy:3128" }); // undefined
  * ```
@@ -97,28 +89,12 @@ export const envProxyMounts = (
 };
 
 /**
- * The options of the direct engine. On Bun, with `trustEnv`, `proxy: false`
- * (Bun's `trustEnv: false`): our rules decided that this request goes
- * direct, so Bun must not apply its own. On Deno, unchanged (see the module
- * docs for what Deno still does).
- *
- * @example
- * ```ts
- * import { directOptions } from "./http_env.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
- * directOptions(resolveHttpOptions({})).trustEnv; // false on Bun, true on Deno
- * ```
- */
-export const directOptions = (o: ResolvedHttpOptions): ResolvedHttpOptions =>
-  runtime.name === "bun" && o.trustEnv && o.proxy === undefined ? { ...o, trustEnv: false } : o;
-
-/**
  * The options of the engine for one env proxy URL: `o` with that URL as an explicit proxy.
  *
  * @example
  * ```ts
- * import { proxiedOptions } from "./http_env.ts";
- * import { resolveHttpOptions } from "./http_options.ts";
+ * import { proxiedOptions } from "./env_proxies.ts";
+ * import { resolveHttpOptions } from "./options.ts";
  * proxiedOptions(resolveHttpOptions({}), "http://proxy:3128").proxy?.url.host; // "proxy:3128"
  * ```
  */
@@ -130,7 +106,7 @@ export const proxiedOptions = (o: ResolvedHttpOptions, url: string): ResolvedHtt
 /** One distinct proxy URL and its engine, built on first use. */
 interface ProxySlot {
   readonly url: string;
-  leg: Leg | undefined;
+  engine: EngineTransport | undefined;
 }
 
 /** A runtime that refused an env proxy's engine: named as the environment's doing. */
@@ -144,8 +120,8 @@ const refusedByEnv = (url: string, error: unknown): unknown =>
     })
     : error;
 
-/** A leg whose engine could not be built on first use: every request is a ProxyError (nothing was sent). */
-const brokenLeg = (url: string, error: unknown): Leg => {
+/** An engine that could not be built on first use: every request is a ProxyError (nothing was sent). */
+const brokenEngineTransport = (url: string, error: unknown): EngineTransport => {
   const fail = (request: Request) =>
     new ProxyError(request, {
       detail: `could not build a client for the proxy ${redactUrl(url)} (${describeRuntimeError(error)})`,
@@ -160,26 +136,28 @@ const brokenLeg = (url: string, error: unknown): Leg => {
 
 /**
  * A transport that sends each request through the engine its env proxy
- * mount names (`null`, or no match: `direct`), with the Promise lane kept
- * when `direct` has one (resolve, then the chosen engine's lane). `close()`
- * sets `closed` and closes every engine built.
+ * mount names (`null`, or no match: `direct`), on either lane (resolve, then
+ * the chosen engine's lane). Proxy engines are built at construction
+ * (`"eager"`) or on first use (`"lazy"`), as the runtime's `EngineFactory`
+ * says. `close()` sets `closed` and closes every engine built.
  *
- * @throws {InvalidOptions} on Bun, when the runtime refuses a proxy URL (e.g. `socks5://`), as `trustEnv`.
+ * @throws {InvalidOptions} with eager engines, when the runtime refuses a proxy URL (e.g. `socks5://` on Bun), as `trustEnv`.
  *
  * @example
  * ```ts
- * import { envRouted, type Leg } from "./http_env.ts";
- * declare const direct: Leg;
- * declare const viaProxy: (url: string) => Leg;
- * const transport = envRouted({ "all://": "http://proxy:3128", "all://localhost": null }, direct, viaProxy, {
+ * import { envRouted, type EngineTransport } from "./env_proxies.ts";
+ * declare const direct: EngineTransport;
+ * declare const viaProxy: (url: string) => EngineTransport;
+ * const transport = envRouted({ "all://": "http://proxy:3128", "all://localhost": null }, direct, viaProxy, "lazy", {
  *   value: false,
  * });
  * ```
  */
 export const envRouted = (
   mounts: Readonly<Record<string, string | null>>,
-  direct: Leg,
-  proxied: (url: string) => Leg,
+  direct: EngineTransport,
+  proxied: (url: string) => EngineTransport,
+  build: "eager" | "lazy",
   closed: { value: boolean },
 ): Transport => {
   const slots = new Map<string, ProxySlot>();
@@ -188,42 +166,43 @@ export const envRouted = (
     if (url === null) entries.push([key, null]);
     else {
       let slot = slots.get(url);
-      if (slot === undefined) slots.set(url, slot = { url, leg: undefined });
+      if (slot === undefined) slots.set(url, slot = { url, engine: undefined });
       entries.push([key, slot]);
     }
   }
   const router = Router.make(entries);
-  const build = (slot: ProxySlot): Leg => {
+  const buildSlot = (slot: ProxySlot): EngineTransport => {
     try {
-      return slot.leg = proxied(slot.url);
+      return slot.engine = proxied(slot.url);
     } catch (error) {
-      return brokenLeg(slot.url, error);
+      return brokenEngineTransport(slot.url, error);
     }
   };
-  if (runtime.name === "bun") {
+  if (build === "eager") {
     for (const slot of slots.values()) {
       try {
-        slot.leg = proxied(slot.url);
+        slot.engine = proxied(slot.url);
       } catch (error) {
-        for (const built of slots.values()) built.leg?.close();
+        for (const built of slots.values()) built.engine?.close();
         direct.close();
         throw refusedByEnv(slot.url, error);
       }
     }
   }
   // A closed transport builds nothing: the direct engine's precheck reports it closed.
-  const pick = (request: Request): Leg => {
+  const pick = (request: Request): EngineTransport => {
     const slot = router.resolve(request)?.value;
-    return slot == null ? direct : slot.leg ?? (closed.value ? direct : build(slot));
+    return slot == null ? direct : slot.engine ?? (closed.value ? direct : buildSlot(slot));
   };
   return Transport.make({
+    kind: "http",
     handle: (request) => pick(request).handle(request),
-    ...(direct.fetch === undefined ? {} : { fetch: (request: Request) => pick(request).fetch!(request) }),
+    fetch: (request) => pick(request).fetch(request),
     close: () =>
       Effect.sync(() => {
         closed.value = true;
         direct.close();
-        for (const slot of slots.values()) slot.leg?.close();
+        for (const slot of slots.values()) slot.engine?.close();
       }),
   });
 };
