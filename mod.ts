@@ -44,6 +44,7 @@ export {
   ProxyError,
   ReadError,
   ReadTimeout,
+  RedirectRefused,
   RemoteProtocolError,
   RequestError,
   type RequestErrorFields,

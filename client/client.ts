@@ -12,8 +12,9 @@ import { array, boolean, custom, number, object, optional, record } from "../cor
 import type { Plugin } from "../core/plugin.ts";
 import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
 import type { MountExplanation } from "../router/mounts.ts";
-import { followRedirects, isRedirect } from "./redirects.ts";
+import { followRedirects, isRedirect, NO_REPLAY, planReplay, type ReplayPlan } from "./redirects.ts";
 import { makeRequestBuilder, type RequestInput } from "./request.ts";
+import { toFetchRejection } from "./fetch_error.ts";
 import { rememberRequest } from "./response.ts";
 import { buildRoute } from "./route.ts";
 
@@ -192,6 +193,11 @@ const withJson = (method: string, init: RequestOptions): RequestInit => {
   return { ...rest, method, headers, body: JSON.stringify(json) };
 };
 
+/** Rejects as fetch does: a network failure with its fetch face (client/fetch_error.ts). */
+const reject = (error: unknown): never => {
+  throw toFetchRejection(error);
+};
+
 const pluginName = (plugin: Plugin, wrapped: Transport): string => plugin.name || wrapped.kind || "(anonymous)";
 
 const make = (options: ClientOptions = {}): Client => {
@@ -218,11 +224,15 @@ const make = (options: ClientOptions = {}): Client => {
         orElse: () => Effect.fail(new ReadTimeout(request, { detail: `no response within ${timeout} ms` })),
       }));
 
-  const sendWith = (request: Request, replayBody: BodyInit | null | undefined): Effect.Effect<Response, ClientError> =>
+  // The replay plan is made before the request is sent (a copy of a Request input's body is taken then).
+  const plan = (built: Request, init: RequestInit | undefined, input: unknown): ReplayPlan =>
+    follow ? planReplay(built, init, input) : NO_REPLAY;
+
+  const sendWith = (request: Request, replay: ReplayPlan): Effect.Effect<Response, ClientError> =>
     Effect.flatMap(hop(request), (response) => {
       rememberRequest(response, request);
       return follow && isRedirect(response)
-        ? followRedirects(hop, request, response, maxRedirects, replayBody)
+        ? followRedirects(hop, request, response, maxRedirects, replay)
         : Effect.succeed(response);
     });
 
@@ -235,7 +245,9 @@ const make = (options: ClientOptions = {}): Client => {
       } catch (error) {
         return Effect.fail(error as ClientError);
       }
-      return sendWith(built, requestInit.body);
+      // The Effect face: a caller's signal that already fired ends the call before anything is sent.
+      if (requestInit.signal?.aborted) return Effect.interrupt;
+      return sendWith(built, plan(built, requestInit, url));
     });
 
   // Idempotent, whatever the transports' own `close` does: each owned transport is closed once.
@@ -249,10 +261,10 @@ const make = (options: ClientOptions = {}): Client => {
 
   // The Promise lane: no Effect run at all unless a redirect is followed. The client's timeout needs the
   // Effect lane (a fiber to time out).
-  const afterLane = (request: Request, body: BodyInit | null | undefined) => (response: Response) => {
+  const afterLane = (request: Request, replay: ReplayPlan) => (response: Response) => {
     rememberRequest(response, request);
     return follow && isRedirect(response)
-      ? runLane(followRedirects(hop, request, response, maxRedirects, body), request.signal)
+      ? runLane(followRedirects(hop, request, response, maxRedirects, replay), request.signal).catch(reject)
       : response;
   };
 
@@ -267,10 +279,13 @@ const make = (options: ClientOptions = {}): Client => {
       } catch (error) {
         return Promise.reject(error);
       }
-      if (timeout !== undefined) return runLane(sendWith(built, init?.body), signal);
-      return pipeline.fetch(built).then(afterLane(built, init?.body));
+      const replay = plan(built, init, input);
+      if (timeout !== undefined) return runLane(sendWith(built, replay), signal).catch(reject);
+      // One `then` with both handlers: the success path pays no extra promise hop for the error mapping.
+      return pipeline.fetch(built).then(afterLane(built, replay), reject);
     },
-    send: (req) => Effect.suspend(() => sendWith(req, undefined)),
+    send: (req) =>
+      Effect.suspend(() => (req.signal.aborted ? Effect.interrupt : sendWith(req, plan(req, undefined, req)))),
     request,
     get: (url, init) => request("GET", url, init),
     post: (url, init) => request("POST", url, init),

@@ -2,16 +2,57 @@
  * Following redirects in the client (as HTTPX does), so every hop goes back
  * through the plugins and the mounts, and so the rules are the same for every
  * transport: the network one is always called with `redirect: "manual"`.
+ * The rules are fetch's: 303 (and 301/302 after POST) become GET without a
+ * body; 307/308 re-send the method and the body when the body can be sent
+ * again, and otherwise fail as fetch does (`RedirectRefused`, a TypeError).
  *
  * @module
  */
 import { Effect } from "effect";
-import { type ClientError, TooManyRedirects } from "../core/errors.ts";
+import { type ClientError, InvalidUrl, RedirectRefused, TooManyRedirects } from "../core/errors.ts";
+import { requestBodySource } from "../core/runtime.ts";
 
 /** Headers that carry credentials: never forwarded to another origin. */
 const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
 /** Headers that describe a body: dropped when a redirect turns the request into a GET. */
 const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location"];
+
+/**
+ * What a 307/308 can re-send: nothing (no body), the caller's `init.body`
+ * (a string, bytes, Blob, FormData, URLSearchParams), an unread copy of a
+ * Request input's buffered body, or nothing because the body was one-shot.
+ */
+export type ReplayPlan =
+  | { readonly kind: "none" }
+  | { readonly kind: "init"; readonly body: BodyInit }
+  | { readonly kind: "copy"; readonly copy: Request }
+  | { readonly kind: "one-shot" };
+
+const NONE: ReplayPlan = Object.freeze({ kind: "none" });
+/** The plan of a call that does not follow redirects, or has no body. */
+export const NO_REPLAY: ReplayPlan = NONE;
+const ONE_SHOT: ReplayPlan = Object.freeze({ kind: "one-shot" });
+
+/** A body that can be read once only: a stream, or an async iterable (an async generator, a Node stream). */
+const isOneShot = (body: BodyInit): boolean =>
+  body instanceof ReadableStream ||
+  (typeof body === "object" && body !== null && Symbol.asyncIterator in body && !(body instanceof Blob));
+
+/**
+ * The replay plan of one call, made before it is sent (a copy of a Request
+ * input's body must be taken before the body is read). Only a call that may
+ * follow a 307/308 with a body needs one.
+ */
+export const planReplay = (built: Request, init: RequestInit | undefined, input: unknown): ReplayPlan => {
+  const body = init?.body;
+  if (body !== undefined && body !== null) return isOneShot(body) ? ONE_SHOT : { kind: "init", body };
+  if (!(input instanceof Request) || built.method === "GET" || built.method === "HEAD") return NONE;
+  const source = requestBodySource(built);
+  return source === "none" ? NONE : source === "buffered" ? { kind: "copy", copy: built.clone() } : ONE_SHOT;
+};
+
+/** The plan of a follow-up request built by `nextRequest` (its body, when any, is bytes: replayable). */
+const planOf = (body: BodyInit | null): ReplayPlan => (body === null ? NONE : { kind: "init", body });
 
 /**
  * Whether `status` is a redirect that carries a `Location` to follow.
@@ -33,38 +74,62 @@ const isHttpsUpgrade = (from: URL, to: URL): boolean =>
   from.hostname === to.hostname && from.protocol === "http:" && to.protocol === "https:" &&
   from.port === "" && to.port === "";
 
-/**
- * The next request of a redirect chain, or `undefined` when the redirect
- * cannot be followed without losing data (a 307/308 whose body was a stream
- * that has already been sent): then the redirect response is returned as is.
- */
-export const nextRequest = (
+/** The next hop of a redirect chain and its replay plan, or the typed reason it cannot be made. */
+const nextRequest = (
   request: Request,
   response: Response,
-  replayBody: BodyInit | null | undefined,
-): Request | undefined => {
-  const from = new URL(request.url);
-  const to = new URL(response.headers.get("location")!, from);
-  const status = response.status;
-  // 303 always, and 301/302 for POST, become GET without a body (fetch and HTTPX agree).
-  const toGet = (status === 303 && request.method !== "HEAD") ||
-    ((status === 301 || status === 302) && request.method === "POST");
-  const headers = new Headers(request.headers);
-  if (from.origin !== to.origin && !isHttpsUpgrade(from, to)) {
-    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
-  }
-  headers.delete("host");
-  if (toGet) {
-    for (const name of BODY_HEADERS) headers.delete(name);
-    return new Request(to, { method: "GET", headers, signal: request.signal, redirect: request.redirect });
-  }
-  let body: BodyInit | null = null;
-  if (request.body !== null) {
-    if (replayBody === undefined || replayBody instanceof ReadableStream) return undefined;
-    body = replayBody;
-  }
-  return new Request(to, { method: request.method, headers, body, signal: request.signal, redirect: request.redirect });
-};
+  plan: ReplayPlan,
+): Effect.Effect<{ readonly request: Request; readonly plan: ReplayPlan }, ClientError> =>
+  Effect.suspend((): Effect.Effect<{ readonly request: Request; readonly plan: ReplayPlan }, ClientError> => {
+    const from = new URL(request.url);
+    const location = response.headers.get("location")!;
+    let to: URL;
+    try {
+      to = new URL(location, from);
+    } catch {
+      return Effect.fail(
+        new InvalidUrl(request, { detail: `the ${response.status} redirect's Location is not a URL` }),
+      );
+    }
+    if (to.protocol !== "http:" && to.protocol !== "https:") {
+      return Effect.fail(
+        new RedirectRefused(request, { detail: `the redirect points to a ${to.protocol} URL, not http(s)` }),
+      );
+    }
+    const status = response.status;
+    // 303 always, and 301/302 for POST, become GET without a body (fetch and HTTPX agree).
+    const toGet = (status === 303 && request.method !== "HEAD") ||
+      ((status === 301 || status === 302) && request.method === "POST");
+    const headers = new Headers(request.headers);
+    if (from.origin !== to.origin && !isHttpsUpgrade(from, to)) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+    }
+    headers.delete("host");
+    // fetch's rule (HTTP-redirect fetch, step 11): anything but a 303 fails when the body was a stream,
+    // even a 301/302 that would then become a GET.
+    if (status !== 303 && plan.kind === "one-shot") {
+      return Effect.fail(
+        new RedirectRefused(request, {
+          detail: `a ${status} after a streamed body: fetch refuses to follow it, as the body cannot be sent twice`,
+        }),
+      );
+    }
+    const base = { headers, signal: request.signal, redirect: request.redirect };
+    if (toGet || plan.kind === "none" || plan.kind === "one-shot") {
+      if (toGet) { for (const name of BODY_HEADERS) headers.delete(name); }
+      const method = toGet ? "GET" : request.method;
+      return Effect.succeed({ request: new Request(to, { ...base, method }), plan: NONE });
+    }
+    // FormData is encoded again with a new boundary: the old content-type would not match it.
+    if (plan.kind === "init" && plan.body instanceof FormData) headers.delete("content-type");
+    const body = plan.kind === "init"
+      ? Effect.succeed<BodyInit>(plan.body)
+      : Effect.promise(() => plan.copy.arrayBuffer());
+    return Effect.map(body, (bytes) => ({
+      request: new Request(to, { ...base, method: request.method, body: bytes }),
+      plan: plan.kind === "init" ? plan : planOf(bytes as BodyInit),
+    }));
+  });
 
 /**
  * Wraps one hop (`send`) so that redirects are followed up to `maxRedirects`.
@@ -75,32 +140,32 @@ export const followRedirects = (
   request: Request,
   first: Response,
   maxRedirects: number,
-  replayBody: BodyInit | null | undefined,
+  plan: ReplayPlan,
 ): Effect.Effect<Response, ClientError> => {
-  const loop = (current: Request, response: Response, hops: number): Effect.Effect<Response, ClientError> => {
+  const loop = (
+    current: Request,
+    response: Response,
+    hops: number,
+    plan: ReplayPlan,
+  ): Effect.Effect<Response, ClientError> => {
     if (!isRedirect(response) || current.redirect === "manual") return Effect.succeed(response);
-    if (current.redirect === "error" || hops >= maxRedirects) {
-      return Effect.promise(() => cancelBody(response)).pipe(
-        Effect.andThen(Effect.fail(
-          new TooManyRedirects(current, {
-            detail: current.redirect === "error"
-              ? 'a redirect was received and `redirect: "error"` forbids following it'
-              : `more than ${maxRedirects} redirects`,
-          }),
-        )),
-      );
-    }
-    const next = nextRequest(current, response, replayBody);
-    if (next === undefined) return Effect.succeed(response);
+    const refusal = current.redirect === "error"
+      ? new RedirectRefused(current, { detail: 'a redirect was received and `redirect: "error"` forbids following it' })
+      : hops >= maxRedirects
+      ? new TooManyRedirects(current, { detail: `more than ${maxRedirects} redirects` })
+      : undefined;
+    const next = refusal === undefined ? nextRequest(current, response, plan) : Effect.fail(refusal);
     return Effect.promise(() => cancelBody(response)).pipe(
-      Effect.andThen(send(next)),
-      Effect.flatMap((res) => {
-        markRedirected(res, next.url);
-        return loop(next, res, hops + 1);
-      }),
+      Effect.andThen(next),
+      Effect.flatMap((hop) =>
+        Effect.flatMap(send(hop.request), (res) => {
+          markRedirected(res, hop.request.url);
+          return loop(hop.request, res, hops + 1, hop.plan);
+        })
+      ),
     );
   };
-  return loop(request, first, 0);
+  return loop(request, first, 0, plan);
 };
 
 const cancelBody = async (response: Response): Promise<void> => {
@@ -109,6 +174,6 @@ const cancelBody = async (response: Response): Promise<void> => {
 
 /** A response reached through a redirect says so, as `fetch`'s would. */
 const markRedirected = (response: Response, url: string): void => {
-  if (response.url === "" || response.url !== url) Object.defineProperty(response, "url", { value: url });
-  Object.defineProperty(response, "redirected", { value: true });
+  if (response.url !== url) Object.defineProperty(response, "url", { value: url, configurable: true });
+  Object.defineProperty(response, "redirected", { value: true, configurable: true });
 };

@@ -23,6 +23,7 @@
  * │   └── AppError                   an in-process handler threw
  * ├── InvalidUrl                     above the transport: the URL could not be built
  * ├── TooManyRedirects
+ * ├── RedirectRefused                `redirect: "error"`, or a 307/308 that would re-send a one-shot body
  * ├── HttpStatusError                raised on request by `raiseForStatus`
  * ├── DecodingError                  a body did not decode or did not match its schema
  * └── InvalidOptions                 a bad option, found at construction
@@ -500,6 +501,33 @@ export class TooManyRedirects extends RequestError {
 }
 
 /**
+ * A redirect that may not be followed: the call asked for `redirect:
+ * "error"`, or a 307/308 would have to send a one-shot body (a
+ * `ReadableStream`, an async iterable) again. Like fetch's network error for
+ * these cases, it is also a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { RedirectRefused } from "@switchyard/switchyard";
+ * const e = new RedirectRefused({ method: "POST", url: "http://x.test/upload" }, { detail: "a 307 asks to re-send a streamed body" });
+ * console.assert(e instanceof TypeError);
+ * ```
+ */
+export class RedirectRefused extends RequestError {
+  /** Tag. */
+  readonly _tag = "RedirectRefused" as const;
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "Redirect not followed",
+      'Pass `redirect: "manual"` to receive the redirect response itself, or send a body that can be re-sent.',
+    );
+  }
+}
+
+/**
  * A response had an error status (4xx or 5xx) and the caller asked for that
  * to fail (`raiseForStatus`). The response is attached, unread.
  *
@@ -691,7 +719,7 @@ export type TransportError = TimeoutError | NetworkError | ProtocolError | Proxy
  * const call: Effect.Effect<Response, ClientError> = client.get("http://api.test/");
  * ```
  */
-export type ClientError = TransportError | InvalidUrl | TooManyRedirects;
+export type ClientError = TransportError | InvalidUrl | TooManyRedirects | RedirectRefused;
 
 /**
  * Whether `u` is any transport error.
@@ -732,7 +760,7 @@ export const isNotSent = (u: unknown): u is ConnectError | ConnectTimeout | Pool
  * fetch reports a network failure, an invalid URL and a refused redirect as
  * a `TypeError`, and code written for fetch (ky's retry on network errors,
  * many SDKs' retry loops) checks exactly that. So the transport errors,
- * `InvalidUrl` and `TooManyRedirects` are `TypeError`s too, without leaving
+ * `InvalidUrl`, `TooManyRedirects` and `RedirectRefused` are `TypeError`s too, without leaving
  * the tree: their prototype chain runs through `TypeError.prototype` by way of
  * a copy of the chain they share with the other errors (`RequestError` up to
  * Effect's yieldable error base: the same methods, `_tag`, `name`, `toJSON`,
@@ -761,6 +789,6 @@ const FETCH_LIKE: object = (() => {
   Object.defineProperty(shared, "constructor", { value: RequestError, writable: true, configurable: true });
   return shared;
 })();
-for (const fetchLike of [TransportErrorBase, InvalidUrl, TooManyRedirects]) {
+for (const fetchLike of [TransportErrorBase, InvalidUrl, TooManyRedirects, RedirectRefused]) {
   Object.setPrototypeOf(fetchLike.prototype, FETCH_LIKE);
 }

@@ -67,3 +67,43 @@ export const readEnv = (name: string): string | undefined => {
   }
   return g.process?.env[name];
 };
+
+/**
+ * Where a Request's body comes from, as far as the runtime lets us see
+ * without touching it: `"none"`, `"buffered"` (a string, bytes, a Blob,
+ * FormData, URLSearchParams: it can be sent again), `"stream"` (a
+ * ReadableStream or an async iterable: one-shot), or `"unknown"`.
+ *
+ * Deno keeps the body's source in an internal slot (`null` for a stream);
+ * Bun exposes nothing but its inspector, which prints a buffered body as
+ * `Blob (n bytes)` (~2 µs, so this is for rare paths: a redirect's replay
+ * plan, not every request). Both readings are checked by
+ * tests/runtime_body_test.ts, so a runtime that changes them fails there
+ * first, and every caller treats `"unknown"` as one-shot.
+ *
+ * @example
+ * ```ts
+ * import { requestBodySource } from "./runtime.ts";
+ * requestBodySource(new Request("http://x.test/", { method: "POST", body: "abc" })); // "buffered"
+ * ```
+ */
+export const requestBodySource = (request: Request): "none" | "buffered" | "stream" | "unknown" => {
+  if (runtime.name === "deno") {
+    for (const symbol of Object.getOwnPropertySymbols(request)) {
+      if (symbol.description !== "request") continue;
+      const inner = (request as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[symbol];
+      if (inner === undefined || inner === null || typeof inner !== "object" || !("body" in inner)) break;
+      if (inner.body === null) return "none";
+      return inner.body?.source === null ? "stream" : "buffered";
+    }
+    return "unknown";
+  }
+  const inspect = (globalThis as unknown as { Bun?: { inspect?: (value: unknown) => string } }).Bun?.inspect;
+  if (inspect === undefined) return "unknown";
+  // Not `request.body`: reading it turns a buffered body into a stream. The body is printed after the headers.
+  // Quoted strings (URL, header values) removed first, so that no value can look like the body.
+  const shown = inspect(request).replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const afterHeaders = shown.slice(shown.lastIndexOf("headers: Headers {"));
+  const body = afterHeaders.slice(afterHeaders.search(/}\s*(Blob \(|ReadableStream|})/));
+  return /^}\s*Blob \(/.test(body) ? "buffered" : /^}\s*ReadableStream/.test(body) ? "stream" : "none";
+};

@@ -28,6 +28,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "ProxyError",
     "ReadError",
     "ReadTimeout",
+    "RedirectRefused",
     "RemoteProtocolError",
     "RequestError",
     "SwitchyardError",

@@ -146,7 +146,7 @@ test("handler: fiber interruption (the client's timeout) aborts the app's signal
   assert.ok(Exit.isFailure(exit));
   const error = await client.fetch("http://app.test/slow").catch((e) => e);
   assert.ok(error instanceof ReadTimeout, String(error));
-  assert.match(error.message, /no response within 20 ms/);
+  assert.match(error.detail, /no response within 20 ms/);
   assert.equal(aborted, true);
 });
 

@@ -34,7 +34,14 @@ test("mock: a thrown, rejected or Effect-failed TransportError reaches the calle
   await using client = Client.make({ transport: mock });
   const thrown = await client.fetch("http://api.test/throw").catch((e) => e);
   assert.ok(thrown instanceof ConnectError);
-  assert.match(thrown.message, /Could not connect: GET http:\/\/api\.test\/throw \(simulated refusal\)/);
+  // The Promise face shows fetch's network error ("fetch failed"); the tagged error's sentence is its cause's.
+  assert.ok(thrown instanceof TypeError);
+  assert.equal(thrown.message, "fetch failed");
+  assert.match(
+    (thrown.cause as Error).message,
+    /Could not connect: GET http:\/\/api\.test\/throw \(simulated refusal\)/,
+  );
+  assert.equal(thrown.detail, "simulated refusal");
   await assert.rejects(client.fetch("http://api.test/reject"), ReadTimeout);
   const tag = await Effect.runPromise(
     client.get("http://api.test/effect").pipe(

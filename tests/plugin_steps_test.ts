@@ -128,7 +128,7 @@ bothLanes(
     assert.ok(failed instanceof ConnectError);
     const refused = await call(client, "http://api.test/refused").catch((e) => e);
     assert.ok(refused instanceof ReadError, "the inner plugin's failure is an error of the pipeline for the outer one");
-    assert.match(refused.message, /refused by a step/);
+    assert.match(refused.detail, /refused by a step/);
     assert.deepEqual(seen, ["ConnectError /down", "ConnectError /down", "ReadError /refused"]);
     assert.equal(mock.calls.length, 2, "a refused request never reaches the transport");
   },

@@ -38,7 +38,7 @@ test("plugins: hooks run before and after each hop; a request hook can edit head
   });
   const error = await failing.fetch("http://app.test/").catch((e) => e);
   assert.ok(error instanceof ReadError);
-  assert.match(error.message, /rejected by hook/);
+  assert.match(error.detail, /rejected by hook/);
 });
 
 test("plugins: logging records method, redacted URL, status or error, and never credentials", async () => {
@@ -104,7 +104,7 @@ test("plugins: an Effect hook and a throwing hook on the Promise lane; a plugin 
   assert.equal(typeof failing.transport.fetch, "function");
   const refused = await failing.fetch("http://app.test/").catch((e) => e);
   assert.ok(refused instanceof ConnectError);
-  assert.match(refused.message, /refused by hook/);
+  assert.match(refused.detail, /refused by hook/);
 
   const bug = new Error("hook bug");
   await using throwing = Client.make({

@@ -20,6 +20,7 @@ import {
   UnsupportedProtocol,
   WriteError,
 } from "../../core/errors.ts";
+import { requestBodySource } from "../../core/runtime.ts";
 import { patchWithOwnProperties } from "./body.ts";
 import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
@@ -166,18 +167,12 @@ const classifyBody = (error: unknown, request: Request): TransportError | undefi
   return undefined;
 };
 
-/** Deno's Request keeps its body's source (null for a stream) in an internal slot; absent: unknown. */
+/** What Deno can tell of a body (core/runtime.ts reads its internal slot); unknown: never re-sent, since Deno
+ * reads a streamed body before it connects. */
 const bodyKind = (request: Request): BodyKind => {
   if (request.method === "GET" || request.method === "HEAD") return "none";
-  for (const symbol of Object.getOwnPropertySymbols(request)) {
-    if (symbol.description !== "request") continue;
-    const inner = (request as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[symbol];
-    if (inner === undefined || inner === null || typeof inner !== "object" || !("body" in inner)) break;
-    if (inner.body === null) return "none";
-    return inner.body?.source === null ? "stream" : "buffered";
-  }
-  // Without the slot we cannot tell, and Deno reads a streamed body before it connects: never re-send.
-  return "stream";
+  const source = requestBodySource(request);
+  return source === "unknown" ? "stream" : source;
 };
 
 /**

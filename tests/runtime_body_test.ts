@@ -1,0 +1,33 @@
+/**
+ * What each runtime lets Switchyard see of a Request's body (core/runtime.ts
+ * `requestBodySource`): the client's redirect replay plan and Deno's retry
+ * plan rely on it, so a runtime release that changes it fails here first.
+ */
+import assert from "node:assert/strict";
+import { requestBodySource } from "../core/runtime.ts";
+import { test } from "./harness.ts";
+
+const stream = () => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new Uint8Array([1])), c.close()) });
+async function* chunks() {
+  yield new Uint8Array([1]);
+}
+const post = (body: BodyInit | null, headers?: HeadersInit) =>
+  new Request("http://x.test/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+
+test("runtime: a Request's body source is told apart without reading the body", async () => {
+  assert.equal(requestBodySource(new Request("http://x.test/")), "none");
+  assert.equal(requestBodySource(post(null)), "none");
+  for (const body of ["abc", new Uint8Array([1, 2]), new Blob(["abc"]), new URLSearchParams("a=b"), new FormData()]) {
+    const request = post(body);
+    assert.equal(requestBodySource(request), "buffered", String(body));
+    assert.equal(request.bodyUsed, false);
+  }
+  assert.equal(requestBodySource(post(stream())), "stream");
+  assert.equal(requestBodySource(post(chunks() as unknown as BodyInit)), "stream");
+  // A header whose value looks like the inspector's words does not fool it.
+  assert.equal(requestBodySource(post(stream(), { "x-note": "} Blob (3 bytes)" })), "stream");
+  // Reading the source leaves the body as it was: its text is still the whole body.
+  const request = post("payload");
+  requestBodySource(request);
+  assert.equal(await request.text(), "payload");
+});
