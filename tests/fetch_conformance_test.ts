@@ -128,7 +128,7 @@ const TARGETS: ReadonlyArray<Target> = [
   {
     name: "client.fetch behind mounts",
     network: true,
-    make: (server) => {
+    make: () => {
       const mounted: Transport = HttpTransport.make({ timeout: { read: 10_000 } });
       return viaClient(
         Client.make({
