@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Effect, Layer, Stream } from "effect";
+import { Effect, Layer, Stream, Tracer } from "effect";
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http";
 import { Client, type ClientOptions } from "./client.ts";
 import { type InvalidOptions, InvalidUrl, type SwitchyardError } from "../core/errors.ts";
@@ -39,31 +39,52 @@ const toHttpClientError = (
  * );
  * ```
  */
-export const toHttpClient = (client: Client): HttpClient.HttpClient =>
-  HttpClient.make((request, url) => {
+export const toHttpClient = (client: Client): HttpClient.HttpClient => {
+  const traced = HttpClient.make((request, url, signal) => {
     const body = request.body;
     if (body._tag !== "Stream") {
       return send(
         client,
         request,
         url,
+        signal,
         body._tag === "Empty" ? undefined : body._tag === "FormData" ? body.formData : body.body as BodyInit,
       );
     }
     // effect's Stream becomes a web ReadableStream: streamed, never buffered.
-    return Effect.flatMap(Stream.toReadableStreamEffect(body.stream), (stream) => send(client, request, url, stream));
+    return Effect.flatMap(
+      Stream.toReadableStreamEffect(body.stream),
+      (stream) => send(client, request, url, signal, stream),
+    );
   });
+  // effect/http makes a client span for every request, and puts its trace context in the headers. With no
+  // tracer installed (the fiber's tracer is Effect's `nativeTracer`, which exports nothing: Effect documents
+  // that comparison for exactly this), nobody can see either, so the span is skipped the way effect/http
+  // itself skips it when propagation is disabled. Everything else (URL building, the abort signal,
+  // interruption of a body read) is effect/http's own.
+  return HttpClient.makeWith(
+    (effect) =>
+      Effect.withFiber((fiber) =>
+        fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+          ? Effect.provideService(traced.postprocess(effect), Tracer.DisablePropagation, true)
+          : traced.postprocess(effect)
+      ),
+    traced.preprocess,
+  );
+};
 
 const send = (
   client: Client,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
+  signal: AbortSignal,
   body: BodyInit | undefined,
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
   let web: Request;
   try {
     const { "content-length": _, ...headers } = request.headers as unknown as Record<string, string>;
-    web = new Request(url, { method: request.method, headers, body, duplex: "half" } as RequestInit);
+    // The runner's signal: effect/http aborts it when the call is interrupted, or a body read is.
+    web = new Request(url, { method: request.method, headers, body, signal, duplex: "half" } as RequestInit);
   } catch (cause) {
     return Effect.fail(
       new HttpClientError.HttpClientError({

@@ -26,7 +26,8 @@ export const test = (name: string, fn: TestFn): void => {
  */
 export type SkipReason =
   | "runtime-lacks-feature" // the runtime has no API for it; the library refuses with a typed error, tested elsewhere
-  | "peer-not-installed"; // a Debian peer (tinyproxy, nghttpd, nginx) is not on this machine
+  | "peer-not-installed" // a Debian peer (tinyproxy, nghttpd, nginx) is not on this machine
+  | "made-for-the-other-runtime"; // the subject is one runtime's own (Elysia is Bun's framework), the comment says why
 
 /** Registers a test only on `only`; on the other runtime it is reported as skipped with its reason. */
 export const testOn = (only: "deno" | "bun", reason: SkipReason, name: string, fn: TestFn): void => {

@@ -55,3 +55,66 @@ test("http-client: a Switchyard error becomes HttpClientError whose reason.cause
   assert.equal(error.reason._tag, "TransportError");
   assert.ok(error.reason.cause instanceof ConnectError);
 });
+
+/** An app whose body never ends, and which says when its stream was cancelled and its request aborted. */
+const endlessApp = () => {
+  const seen = { cancelled: false, aborted: false };
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const handler = (request: Request) => {
+    request.signal.addEventListener("abort", () => void (seen.aborted = true));
+    if (new URL(request.url).pathname === "/slow") {
+      return new Promise<Response>((resolve) =>
+        request.signal.addEventListener("abort", () => resolve(new Response("late")))
+      );
+    }
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("first"));
+          timer = setInterval(() => controller.enqueue(new TextEncoder().encode(".")), 5);
+        },
+        cancel() {
+          clearInterval(timer);
+          seen.cancelled = true;
+        },
+      }),
+    );
+  };
+  return { seen, handler, stop: () => clearInterval(timer) };
+};
+
+const waitFor = async (check: () => boolean, what: string) => {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), what);
+};
+
+test("http-client: interrupting a body read cancels the in-process app's stream, as FetchHttpClient does on loopback", async () => {
+  const readWithin = (layer: Layer.Layer<HttpClient.HttpClient, unknown>) =>
+    Effect.runPromiseExit(
+      HttpClient.get("http://127.0.0.1:1/endless").pipe(
+        Effect.flatMap((r) => r.text),
+        Effect.timeout(60),
+        Effect.provide(layer),
+      ),
+    );
+  const app = endlessApp();
+  try {
+    const exit = await readWithin(SwitchyardHttpClient.layer({ transport: HandlerTransport.make(app.handler) }));
+    assert.equal(exit._tag, "Failure");
+    await waitFor(() => app.seen.cancelled, "the app's stream was cancelled");
+  } finally {
+    app.stop();
+  }
+});
+
+test("http-client: the runner's signal reaches the request: interrupting the call aborts the app's request", async () => {
+  const app = endlessApp();
+  const exit = await Effect.runPromiseExit(
+    HttpClient.get("http://app.test/slow").pipe(
+      Effect.timeout(30),
+      Effect.provide(SwitchyardHttpClient.layer({ transport: HandlerTransport.make(app.handler) })),
+    ),
+  );
+  assert.equal(exit._tag, "Failure");
+  await waitFor(() => app.seen.aborted, "the app's request.signal aborted");
+});

@@ -81,9 +81,6 @@ export interface HandlerTransportOptions {
   readonly lifespan?: Lifespan;
 }
 
-/** The Promise lane cannot be interrupted: only the request's own signal cancels it. */
-const NOT_INTERRUPTED = (): boolean => false;
-
 const DEFAULT_CLIENT: ClientAddress = { hostname: "127.0.0.1", port: 123 };
 
 const parseRootPath = (rootPath: string | undefined): string | undefined => {
@@ -155,18 +152,18 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
   };
 
   /** Shapes what the app returned (a non-Response, HEAD, `completed` tracking); throws AppError when raising. */
-  const finish = (request: Request, response: Response, info: ServeInfo, interrupted: () => boolean): Response => {
+  const finish = (request: Request, response: Response, info: ServeInfo, signal: AbortSignal | undefined): Response => {
     if (!(response instanceof Response)) {
       if (raise) throw new AppError(request, { detail: `the handler returned ${typeof response}, not a Response` });
       return internalError();
     }
-    // Interrupted while the app was working: nobody will read this body.
-    if (interrupted()) {
+    // Aborted while the app was working: nobody will read this body.
+    if (signal?.aborted) {
       response.body?.cancel().catch(() => {});
       return response;
     }
     if (request.method === "HEAD") return withoutBody(response);
-    return info.track(response);
+    return info.track(response, signal);
   };
 
   /** What the app threw: an AppError (or the TransportError it threw), or a 500 when not raising. */
@@ -179,26 +176,27 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
    * Calls the app and shapes its answer. Synchronous as far as the app is: a
    * handler that returns a Response (not a Promise) costs no extra microtask.
    */
-  const respond = (request: Request, app: Request, interrupted: () => boolean): Promise<Response> => {
+  const respond = (request: Request, app: Request, signal: AbortSignal | undefined): Promise<Response> => {
     if (lifespan?.startup && !ready) {
-      return startup().then(() => respond(request, app, interrupted));
+      return startup().then(() => respond(request, app, signal));
     }
     const info = new ServeInfo(client);
     let result: Response | Promise<Response>;
     try {
       result = handler(app, info);
-      if (result instanceof Response) return Promise.resolve(finish(request, result, info, interrupted));
+      if (result instanceof Response) return Promise.resolve(finish(request, result, info, signal));
     } catch (error) {
       return new Promise((resolve) => resolve(failed(request, error)));
     }
     return Promise.resolve(result).then(
-      (response) => finish(request, response, info, interrupted),
+      (response) => finish(request, response, info, signal),
       (error) => failed(request, error),
     );
   };
 
   // Effect lane: the app's request gets its own signal, aborted when the fiber is
-  // interrupted (a timeout, a lost race) or when the caller's own signal aborts.
+  // interrupted (a timeout, a lost race) or when the caller's own signal aborts,
+  // also later, while the body is read (the link lives as long as the request).
   const call = (request: Request, signal: AbortSignal): Promise<Response> => {
     const controller = new AbortController();
     const onAbort = () => controller.abort(request.signal.reason);
@@ -216,9 +214,7 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
       ? new Request(request, { signal: controller.signal })
       : appRequestFor(request, controller.signal);
     if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
-    return respond(request, app, () => signal.aborted).finally(() =>
-      request.signal.removeEventListener("abort", onAbort)
-    );
+    return respond(request, app, controller.signal);
   };
 
   // Promise lane (client.fetch): the app gets the caller's request as it is, whose signal already follows
@@ -230,13 +226,13 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
       // which allocates on Bun.
       const app = root === undefined ? request : appRequestFor(request, undefined);
       if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
-      return respond(request, app, NOT_INTERRUPTED);
+      return respond(request, app, undefined);
     }
     const signal = request.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
     const app = root === undefined ? request : appRequestFor(request, signal);
     if (app === undefined) return Promise.resolve(new Response("Not Found", { status: 404 }));
-    return settleOnAbort(signal, respond(request, app, () => signal.aborted));
+    return settleOnAbort(signal, respond(request, app, signal));
   };
 
   const transport = Transport.make({

@@ -66,31 +66,53 @@ export class ServeInfo {
   /** Bun: per-request idle timeouts do not apply in-process. */
   timeout(): void {}
 
-  /** Returns `response`, its body wrapped to settle `completed` if the app asked for it. */
-  track(response: Response): Response {
+  /**
+   * Returns `response`, its body wrapped when something must see it end: the
+   * app asked for `completed`, or the call can be aborted (`signal`). An
+   * abort while the body is being read errors the caller's reads with the
+   * signal's reason and cancels the app's stream, as fetch does with a
+   * network body. A call nothing can abort (the Promise lane without a
+   * signal) gets the app's own response, unwrapped.
+   */
+  track(response: Response, signal?: AbortSignal): Response {
     const completed = this.#completed;
-    if (completed === undefined) return response;
+    if (completed === undefined && signal === undefined) return response;
     const body = response.body;
     if (body === null) {
-      completed.resolve();
+      completed?.resolve();
       return response;
     }
     const reader = body.getReader();
+    let onAbort: (() => void) | undefined;
     const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (signal === undefined) return;
+        onAbort = () => {
+          controller.error(signal.reason);
+          completed?.reject(signal.reason);
+          reader.cancel(signal.reason).catch(() => {});
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      },
       async pull(controller) {
         try {
           const { done, value } = await reader.read();
           if (done) {
+            if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
             controller.close();
-            completed.resolve();
+            completed?.resolve();
           } else controller.enqueue(value);
         } catch (error) {
+          if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+          if (signal?.aborted) return; // already errored with the reason
           controller.error(error);
-          completed.reject(error);
+          completed?.reject(error);
         }
       },
       async cancel(reason) {
-        completed.reject(reason ?? new Error("the response body was cancelled"));
+        if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+        completed?.reject(reason ?? new Error("the response body was cancelled"));
         await reader.cancel(reason);
       },
     });
