@@ -11,12 +11,13 @@ import { type ClientError, InvalidOptions, ReadTimeout } from "../core/errors.ts
 import { array, boolean, custom, number, object, optional, record } from "../core/options.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
-import type { MountExplanation } from "../router/mounts.ts";
+import type { MountEntries, MountExplanation } from "../router/mounts.ts";
 import { followRedirects, isRedirect, NO_REPLAY, planReplay, type ReplayPlan } from "./redirects.ts";
 import { makeRequestBuilder, type RequestInput } from "./request.ts";
 import { toFetchRejection } from "./fetch_error.ts";
 import { rememberRequest } from "./response.ts";
-import { buildRoute } from "./route.ts";
+import { mountsPick, overridable, type Pick, pickedFirst, transportPick, withOverride } from "./overrides.ts";
+import { buildRoute, type RoutedTransport } from "./route.ts";
 
 /**
  * Options of `Client.make`.
@@ -142,6 +143,16 @@ export interface Client {
    * that sends it, and the reason in one sentence.
    */
   readonly explain: (url: string | URL) => ClientExplanation;
+  /**
+   * A client that sends the requests these mount keys match to their
+   * transports first (`null`, or no match: this client's own routing), with
+   * this client's options and plugins. It owns nothing: closing it closes
+   * nothing (close this client, and the transports you mounted).
+   * @throws {InvalidOptions} naming a bad key or value.
+   */
+  readonly withMounts: (entries: MountEntries<Transport | null>) => Client;
+  /** A client that sends every request to `transport`, with this client's options and plugins; it owns nothing. */
+  readonly withTransport: (transport: Transport) => Client;
   /** Closes every transport the client owns. Idempotent. */
   readonly close: () => Effect.Effect<void>;
   /** `await using client = Client.make(...)` closes it at the end of the block. */
@@ -200,10 +211,19 @@ const reject = (error: unknown): never => {
 
 const pluginName = (plugin: Plugin, wrapped: Transport): string => plugin.name || wrapped.kind || "(anonymous)";
 
+type CheckedOptions = ReturnType<typeof checkOptions>;
+
 const make = (options: ClientOptions = {}): Client => {
   const opts = checkOptions(options, "");
+  const route = buildRoute(opts);
+  // Under the plugins, the point where `Client.withMounts` / `Client.withTransport` take effect (Effect lane).
+  return assemble(opts, { ...route, transport: overridable(route.transport) });
+};
+
+/** A client over `route`: the request builder, the plugins and the redirect loop around it. */
+const assemble = (opts: CheckedOptions, route: RoutedTransport): Client => {
   const build = makeRequestBuilder(opts);
-  const { transport, owned, explain: explainRoute } = buildRoute(opts);
+  const { transport, owned, explain: explainRoute } = route;
   const plugins = opts.plugins ?? [];
   const names: Array<string> = [];
   const pipeline = composePlugins(
@@ -305,9 +325,27 @@ const make = (options: ClientOptions = {}): Client => {
         reason: `${route.reason}.${through}`,
       };
     },
+    withMounts: (entries) => derive(mountsPick(entries), "withMounts"),
+    withTransport: (t) => derive(transportPick(t), "withTransport"),
     close,
     [Symbol.asyncDispose]: () => (disposed ??= Effect.runPromise(close())),
   };
+  // A client with `pick` consulted before this one's routing: the same options and plugin values, owning nothing.
+  const derive = (pick: Pick, how: string): Client =>
+    assemble(opts, {
+      transport: pickedFirst(transport, pick),
+      owned: [],
+      explain: (url) => {
+        const mine = explainRoute(url);
+        const picked = pick(new Request(typeof url === "string" ? url : url.href));
+        return picked === undefined ? mine : {
+          ...mine,
+          transport: picked,
+          fallback: false,
+          reason: `${how}(...) sends it to this transport, before the client's own routing`,
+        };
+      },
+    });
   return client;
 };
 
@@ -333,6 +371,20 @@ export interface ClientStatics extends Context.Service<Client, Client> {
    * or `HttpTransport.layer(...)`), which keeps owning and closing it.
    */
   layerFromTransport(options?: Omit<ClientOptions, "transport">): Layer.Layer<Client, InvalidOptions, Transport>;
+  /**
+   * Runs an effect with these mounts in front of every client's routing (for
+   * the requests those clients send on the Effect face inside it, and in the
+   * fibers it forks): a test, or one part of a program, talks to a mock or
+   * another service without a client being passed down. Inner overrides win
+   * over outer ones; nothing leaks past the effect. The mounted transports
+   * are not closed by any client.
+   * @throws {InvalidOptions} naming a bad key or value (when called, before any effect runs).
+   */
+  withMounts(
+    entries: MountEntries<Transport | null>,
+  ): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>;
+  /** `withMounts` for every URL: the effect's requests all go to `transport`. */
+  withTransport(transport: Transport): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>;
 }
 
 const ClientKey: Context.Service<Client, Client> = Context.Service<Client>("switchyard/Client");
@@ -365,6 +417,8 @@ const tryMake = (options: ClientOptions | undefined): Effect.Effect<Client, Inva
  */
 export const Client: ClientStatics = Object.assign(ClientKey, {
   make,
+  withMounts: (entries: MountEntries<Transport | null>) => withOverride(mountsPick(entries)),
+  withTransport: (transport: Transport) => withOverride(transportPick(transport)),
   layer: (options?: ClientOptions): Layer.Layer<Client, InvalidOptions> =>
     Layer.effect(ClientKey, Effect.acquireRelease(tryMake(options), (client) => client.close())),
   layerFromTransport: (options?: Omit<ClientOptions, "transport">): Layer.Layer<Client, InvalidOptions, Transport> =>
