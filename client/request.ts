@@ -64,31 +64,62 @@ export const parseDefaultHeaders = (headers: HeadersInit | undefined): Headers |
     const parsed = new Headers(headers);
     return [...parsed.keys()].length === 0 ? undefined : parsed;
   } catch {
-    const name = badHeaderName(headers);
+    const problem = headersProblem(headers);
     throw new InvalidOptions({
-      option: `headers${name === undefined ? "" : `["${name}"]`}`,
-      received: "a header name or value that is not allowed (the value is not shown: it may be a secret)",
-      expected: "header names that are HTTP tokens and values without CR, LF or NUL",
+      option: `headers${problem.at ?? ""}`,
+      received: problem.received,
+      expected: "a HeadersInit (an object, an array of [name, value] pairs or Headers) with header names that are " +
+        "HTTP tokens and values without CR, LF or NUL",
     });
   }
 };
 
-/** The first header whose name or value the platform would refuse, for error messages. */
-const badHeaderName = (headers: HeadersInit | undefined): string | undefined => {
-  if (headers === undefined) return undefined;
-  const pairs: Iterable<[string, string]> = headers instanceof Headers
-    ? headers
-    : Array.isArray(headers)
-    ? (headers as Array<[string, string]>)
-    : Object.entries(headers as Record<string, string>);
-  for (const [name, value] of pairs) {
-    try {
-      new Headers([[name, value]]);
-    } catch {
-      return name;
-    }
+/**
+ * What is wrong with a `headers` value the platform refused, for messages:
+ * where (`["x-name"]` or `[2]`) and what, never the value itself (it may be a
+ * secret). Never throws, whatever it is given.
+ */
+const headersProblem = (headers: unknown): { readonly at?: string; readonly received: string } => {
+  if (headers === null || (typeof headers !== "object" && typeof headers !== "function")) {
+    return { received: headers === null ? "null" : typeof headers };
   }
-  return undefined;
+  const check = (name: unknown, value: unknown, at: string) => {
+    if (typeof name !== "string") return { at, received: `a header name that is ${typeof name}, not a string` };
+    try {
+      new Headers([[name, String(value)]]);
+      return undefined;
+    } catch {
+      return {
+        at: `[${JSON.stringify(name)}]`,
+        received: "a header name or value that is not allowed (the value is not shown: it may be a secret)",
+      };
+    }
+  };
+  try {
+    if (headers instanceof Headers) return { received: "Headers that the platform refused" };
+    if (Symbol.iterator in headers) {
+      let i = 0;
+      for (const pair of headers as Iterable<unknown>) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          return {
+            at: `[${i}]`,
+            received: `${Array.isArray(pair) ? `a pair of ${pair.length}` : typeof pair}, not a [name, value] pair`,
+          };
+        }
+        const problem = check(pair[0], pair[1], `[${i}]`);
+        if (problem !== undefined) return problem;
+        i++;
+      }
+      return { received: "an iterable the platform refused" };
+    }
+    for (const [name, value] of Object.entries(headers)) {
+      const problem = check(name, value, `[${JSON.stringify(name)}]`);
+      if (problem !== undefined) return problem;
+    }
+  } catch {
+    // A getter or iterator that throws: say so, without its message.
+  }
+  return { received: "a value the platform refused as headers" };
 };
 
 /**
@@ -156,11 +187,22 @@ const classifyBuildError = (
   init: RequestInit | undefined,
 ): InvalidUrl | LocalProtocolError => {
   const url = target instanceof Request ? target.url : String(target);
-  const name = badHeaderName(init?.headers);
-  if (name !== undefined) {
-    return new LocalProtocolError({ method, url }, {
-      detail: `header "${name}" has a name or value that is not allowed (CR, LF and NUL are refused)`,
-    });
+  if (init?.headers !== undefined) {
+    // Was it the headers? A Request built without them tells.
+    let headersAtFault = false;
+    try {
+      new Request(target instanceof Request ? target.url : url, { ...init, headers: undefined, body: undefined });
+      headersAtFault = true;
+    } catch {
+      // Something else is wrong too (the URL): classified below.
+    }
+    if (headersAtFault) {
+      const problem = headersProblem(init.headers);
+      return new LocalProtocolError({ method, url }, {
+        detail: `init.headers${problem.at ?? ""} is ${problem.received}; pass an object, [name, value] pairs or ` +
+          "Headers, with no CR, LF or NUL in values",
+      });
+    }
   }
   const message = cause instanceof Error ? cause.message : String(cause);
   if (/url/i.test(message)) return new InvalidUrl({ method, url }, { detail: "not a valid URL" });

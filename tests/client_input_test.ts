@@ -1,0 +1,107 @@
+/**
+ * The client's bad input and the reliability defects of its own (issue #12):
+ * every bad header value is a typed error on both faces, a one-shot async
+ * iterable body is never replayed empty, a bad Location is a typed error, and
+ * a plain transport is closed once.
+ */
+import assert from "node:assert/strict";
+import { Effect } from "effect";
+import {
+  Client,
+  HandlerTransport,
+  InvalidOptions,
+  InvalidUrl,
+  LocalProtocolError,
+  RedirectRefused,
+  Transport,
+} from "../mod.ts";
+import { test } from "./harness.ts";
+import { bothLanes } from "./lanes.ts";
+
+const ok = HandlerTransport.make(() => new Response("ok"));
+const BAD_HEADERS: ReadonlyArray<unknown> = [[1], [null], null, 5, "x", [["a"]], { "x-a": "v\r\nx" }, [[
+  "bad name",
+  "v",
+]]];
+
+test("client input: bad default headers are InvalidOptions naming where, never a TypeError from inside", () => {
+  for (const headers of BAD_HEADERS) {
+    assert.throws(
+      () => Client.make({ transport: ok, headers: headers as never }),
+      (e: unknown) => e instanceof InvalidOptions && e.option.startsWith("headers"),
+      JSON.stringify(headers),
+    );
+  }
+  // The value of a refused header is never echoed: it may be a secret.
+  const error = (() => {
+    try {
+      Client.make({ transport: ok, headers: { authorization: "Bearer s3cr\r\net" } });
+    } catch (e) {
+      return e as InvalidOptions;
+    }
+  })();
+  assert.ok(error instanceof InvalidOptions);
+  assert.doesNotMatch(error.message, /s3cr/);
+});
+
+bothLanes("client input: bad per-call headers are a LocalProtocolError (a TypeError, as fetch's)", async ({ call }) => {
+  await using client = Client.make({ transport: ok });
+  for (const headers of BAD_HEADERS.filter((h) => typeof h === "object")) {
+    const error = await call(client, "http://app.test/", { headers: headers as never }).catch((e) => e);
+    assert.ok(
+      error instanceof LocalProtocolError && error instanceof TypeError,
+      `${JSON.stringify(headers)}: ${error}`,
+    );
+    assert.match(error.detail, /init\.headers/);
+  }
+});
+
+bothLanes(
+  "client input: a 307 after an async-iterable body fails as fetch does, never re-sent empty",
+  async ({ call }) => {
+    const bodies: Array<string> = [];
+    const app = HandlerTransport.make(async (request) => {
+      bodies.push(await request.text());
+      return new URL(request.url).pathname === "/old"
+        ? new Response(null, { status: 307, headers: { location: "/new" } })
+        : new Response("new");
+    });
+    await using client = Client.make({ transport: app });
+    async function* chunks() {
+      yield new TextEncoder().encode("only once");
+    }
+    const error = await call(client, "http://app.test/old", {
+      method: "POST",
+      body: chunks() as unknown as BodyInit,
+      duplex: "half",
+    } as RequestInit).catch((e) => e);
+    assert.ok(error instanceof RedirectRefused, String(error));
+    assert.deepEqual(bodies, ["only once"], "the body went once; nothing was sent again");
+  },
+);
+
+bothLanes(
+  "client input: a redirect with a Location that is not a URL is InvalidUrl, not a defect",
+  async ({ call }) => {
+    await using client = Client.make({
+      transport: HandlerTransport.make(() => new Response(null, { status: 302, headers: { location: "http://[::1" } })),
+    });
+    const error = await call(client, "http://app.test/").catch((e) => e);
+    assert.ok(error instanceof InvalidUrl, String(error));
+    assert.match(error.detail, /Location is not a URL/);
+  },
+);
+
+test("client input: a plain { handle, close } transport is closed once, by await using and close() together", async () => {
+  let closes = 0;
+  const plain = {
+    handle: () => Effect.succeed(new Response("ok")),
+    close: () => Effect.sync(() => void closes++),
+  } as unknown as Transport;
+  {
+    await using client = Client.make({ transport: plain });
+    await Effect.runPromise(client.close());
+    await Effect.runPromise(client.close());
+  }
+  assert.equal(closes, 1);
+});
