@@ -13,7 +13,7 @@ import type { Plugin } from "../core/plugin.ts";
 import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
 import type { MountEntries, MountExplanation } from "../router/mounts.ts";
 import { followRedirects, isRedirect, NO_REPLAY, planReplay, type ReplayPlan } from "./redirects.ts";
-import { makeRequestBuilder, type RequestInput } from "./request.ts";
+import { makeRequestBuilder, type RequestBuilder, type RequestInput } from "./request.ts";
 import { toFetchRejection } from "./fetch_error.ts";
 import { rememberRequest } from "./response.ts";
 import { mountsPick, overridable, type Pick, pickedFirst, transportPick, withOverride } from "./overrides.ts";
@@ -215,14 +215,22 @@ type CheckedOptions = ReturnType<typeof checkOptions>;
 
 const make = (options: ClientOptions = {}): Client => {
   const opts = checkOptions(options, "");
+  // Everything that can refuse an option runs before a transport is built (so a refusal leaks nothing).
+  const build = makeRequestBuilder(opts);
   const route = buildRoute(opts);
-  // Under the plugins, the point where `Client.withMounts` / `Client.withTransport` take effect (Effect lane).
-  return assemble(opts, { ...route, transport: overridable(route.transport) });
+  try {
+    // Under the plugins, the point where `Client.withMounts` / `Client.withTransport` take effect (Effect lane).
+    return assemble(opts, build, { ...route, transport: overridable(route.transport) });
+  } catch (error) {
+    // A plugin refused at composition: the default transport built for this client is freed (HttpTransport's
+    // close is synchronous); transports the caller passed stay theirs.
+    if (route.created) Effect.runSync(route.created.close());
+    throw error;
+  }
 };
 
 /** A client over `route`: the request builder, the plugins and the redirect loop around it. */
-const assemble = (opts: CheckedOptions, route: RoutedTransport): Client => {
-  const build = makeRequestBuilder(opts);
+const assemble = (opts: CheckedOptions, build: RequestBuilder, route: RoutedTransport): Client => {
   const { transport, owned, explain: explainRoute } = route;
   const plugins = opts.plugins ?? [];
   const names: Array<string> = [];
@@ -332,7 +340,7 @@ const assemble = (opts: CheckedOptions, route: RoutedTransport): Client => {
   };
   // A client with `pick` consulted before this one's routing: the same options and plugin values, owning nothing.
   const derive = (pick: Pick, how: string): Client =>
-    assemble(opts, {
+    assemble(opts, build, {
       transport: pickedFirst(transport, pick),
       owned: [],
       explain: (url) => {

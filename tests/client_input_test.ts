@@ -105,3 +105,10 @@ test("client input: a plain { handle, close } transport is closed once, by await
   }
   assert.equal(closes, 1);
 });
+
+test("client input: a client that fails to build frees the default transport it made (no leaked HTTP client)", () => {
+  // Deno's resource sanitizer fails this test if the HttpTransport built for the client is left open.
+  assert.throws(() => Client.make({ plugins: [() => null as never] }), InvalidOptions);
+  assert.throws(() => Client.make({ mounts: { "bad key?": null } }), InvalidOptions);
+  assert.throws(() => Client.make({ headers: [1] as never }), InvalidOptions);
+});
