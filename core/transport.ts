@@ -189,9 +189,11 @@ export const runLane = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal |
  * @example
  * ```ts
  * import { settleOnAbort } from "./transport.ts";
- * const late = new Promise<Response>((resolve) => setTimeout(() => resolve(new Response("late")), 1_000));
- * const signal = AbortSignal.timeout(10);
- * await settleOnAbort(signal, late).catch((e) => e.name); // "TimeoutError", after 10 ms
+ * const never = new Promise<Response>(() => {}); // an app that never answers
+ * const controller = new AbortController();
+ * const settled = settleOnAbort(controller.signal, never);
+ * controller.abort();
+ * console.assert((await settled.catch((e) => e.name)) === "AbortError");
  * ```
  */
 export const settleOnAbort = (signal: AbortSignal, pending: Promise<Response>): Promise<Response> =>

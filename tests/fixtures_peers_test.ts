@@ -130,7 +130,7 @@ peerTest("nginx", "peers: nginx answers over its unix socket (and shows which re
     assert.equal(r.body, NGINX_BODY);
     assert.equal(r.headers.get("x-request-uri"), "/x?y=1");
     assert.equal(r.headers.get("x-host"), "localhost");
-    // Deno's unix-socket client sends the absolute-form target, Bun the origin-form (RUNTIMES.md).
+    // Deno's unix-socket client sends the absolute-form target, Bun the origin-form (docs/runtimes.md).
     assert.equal(
       r.headers.get("x-request"),
       runtimeName === "deno" ? "GET http://localhost/x?y=1 HTTP/1.1" : "GET /x?y=1 HTTP/1.1",

@@ -26,7 +26,7 @@ test("tls: fetch trusts the server with the CA and refuses it without (or with t
     const r = await fetchWith(`${server.url}/x`, { deno: { caCerts: [ca] }, bun: { tls: { ca } } });
     assert.equal(r.status, 200);
     assert.equal(r.body, "hello /x");
-    // Deno negotiates h2 through ALPN by default; Bun's fetch speaks HTTP/1.1 unless asked (RUNTIMES.md).
+    // Deno negotiates h2 through ALPN by default; Bun's fetch speaks HTTP/1.1 unless asked (docs/runtimes.md).
     assert.equal(r.headers.get("x-http-version"), runtimeName === "deno" ? "2.0" : "1.1");
     assert.equal(r.headers.get("x-client-cert"), "none");
     const byIp = await fetchWith(`https://127.0.0.1:${server.port}/ip`, {

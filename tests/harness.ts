@@ -2,7 +2,7 @@
  * One test API for `deno test` and `bun test`:
  *  - under Deno: `Deno.test` with the op and resource sanitizers ON (a leak fails the test);
  *  - under Bun: `node:test`, which Bun backs with bun:test.
- * (`node:test` under Deno would skip the sanitizers: reference/RUNTIMES.md §3.)
+ * (`node:test` under Deno would skip the sanitizers: docs/runtimes.md, "Test runners".)
  */
 import { test as nodeTest } from "node:test";
 

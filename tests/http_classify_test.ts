@@ -1,7 +1,7 @@
 /**
  * The engines' error mapping, fed the exact errors each runtime raises for
  * cases that cannot be staged without leaving the machine (DNS failures) or
- * that are rare, as recorded in reference/RUNTIMES.md §2. The cases staged for
+ * that are rare, as recorded in docs/runtimes.md, "Errors". The cases staged for
  * real are in http_errors_test.ts.
  */
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 /**
  * Each way a server can misbehave, on both runtimes, and the class it becomes
- * (reference/RUNTIMES.md §2): refused connects, protocol faults, failures
+ * (docs/runtimes.md, "Errors"): refused connects, protocol faults, failures
  * while reading the body; no credentials in error messages.
  */
 import assert from "node:assert/strict";

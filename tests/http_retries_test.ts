@@ -1,5 +1,5 @@
 /**
- * Retries, on both runtimes (reference/RUNTIMES.md §2): reconnecting to a late
+ * Retries, on both runtimes (docs/runtimes.md, "Errors"): reconnecting to a late
  * server, custom retry Schedules, what is never retried, and when a request
  * body is re-sent (stream or buffered; Deno's silent re-send on a stale
  * kept-alive connection).

@@ -1,5 +1,5 @@
 /**
- * Timeouts by phase, on both runtimes (reference/RUNTIMES.md §2): connect+read
+ * Timeouts by phase, on both runtimes (docs/runtimes.md, "Errors"): connect+read
  * before the headers, read between body chunks, the total deadline; the pool
  * limit (PoolTimeout, and the slot freed by reading or cancelling a body).
  */

@@ -142,16 +142,6 @@ const brokenEngineTransport = (url: string, error: unknown): EngineTransport => 
  * says. `close()` sets `closed` and closes every engine built.
  *
  * @throws {InvalidOptions} with eager engines, when the runtime refuses a proxy URL (e.g. `socks5://` on Bun), as `trustEnv`.
- *
- * @example
- * ```ts
- * import { envRouted, type EngineTransport } from "./env_proxies.ts";
- * declare const direct: EngineTransport;
- * declare const viaProxy: (url: string) => EngineTransport;
- * const transport = envRouted({ "all://": "http://proxy:3128", "all://localhost": null }, direct, viaProxy, "lazy", {
- *   value: false,
- * });
- * ```
  */
 export const envRouted = (
   mounts: Readonly<Record<string, string | null>>,

@@ -127,8 +127,10 @@ const build = (input: HttpTransportOptions | undefined, env: Env | undefined): T
  *
  * @example
  * ```ts
+ * import { Effect } from "effect";
  * import { makeHttpTransport } from "./mod.ts";
  * const transport = makeHttpTransport({}, { HTTP_PROXY: "http://127.0.0.1:3128", NO_PROXY: "localhost" });
+ * await Effect.runPromise(transport.close());
  * ```
  */
 export const makeHttpTransport = (options?: HttpTransportOptions, env?: Env): Transport => build(options, env);
@@ -136,11 +138,13 @@ export const makeHttpTransport = (options?: HttpTransportOptions, env?: Env): Tr
 /**
  * `HttpTransport.make` and `HttpTransport.layer`.
  *
- * @example
+ * @example The constructors as a value
  * ```ts
+ * import { Effect } from "effect";
  * import { HttpTransport, type HttpTransportStatics } from "@switchyard/switchyard";
  * const factory: HttpTransportStatics = HttpTransport;
  * const transport = factory.make({ timeout: 5_000 });
+ * await Effect.runPromise(transport.close());
  * ```
  */
 export interface HttpTransportStatics {
@@ -159,18 +163,25 @@ export interface HttpTransportStatics {
 /**
  * The network transport.
  *
- * @example
+ * @example Both lanes, against a loopback server
  * ```ts
  * import { Effect } from "effect";
  * import { HttpTransport } from "@switchyard/switchyard";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("hi"));
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
  *
- * // Promise style
  * const transport = HttpTransport.make({ retries: 3, timeout: { read: 10_000 } });
- * const response = await Effect.runPromise(transport.handle(new Request("http://127.0.0.1:8080/")));
- * console.log(response.status, await response.text());
+ * const viaPromise = await transport.fetch(new Request(url)); // the Promise lane
+ * console.assert((await viaPromise.text()) === "hi");
+ * const viaEffect = await Effect.runPromise(transport.handle(new Request(url))); // the Effect lane
+ * console.assert((await viaEffect.text()) === "hi");
  * await Effect.runPromise(transport.close());
+ * await server.shutdown();
+ * ```
  *
- * // Effect style: a Layer that closes what it opened
+ * @example A Layer that closes what it opened
+ * ```ts
+ * import { HttpTransport } from "@switchyard/switchyard";
  * const DockerLive = HttpTransport.layer({ uds: "/var/run/docker.sock" });
  * ```
  */

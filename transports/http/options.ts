@@ -50,7 +50,8 @@ export interface HttpTimeouts {
  * @example
  * ```ts
  * import type { HttpTlsOptions } from "@switchyard/switchyard";
- * const tls: HttpTlsOptions = { caCerts: [Deno.readTextFileSync("ca.pem")] };
+ * const pem = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"; // e.g. read from a file
+ * const tls: HttpTlsOptions = { caCerts: [pem] };
  * ```
  */
 export interface HttpTlsOptions {
