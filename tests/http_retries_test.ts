@@ -91,7 +91,7 @@ test("errors: after a maybe-sent failure a buffered body is re-sent on Deno, not
     const error = await failure(t, new Request(server.url, { method: "POST", body: "buffered" }));
     assert.ok(error instanceof RemoteProtocolError, String(error));
     if (runtimeName === "deno") {
-      // 3 attempts; Deno's fetch may add its own silent re-send per attempt (ANCHORS.md §6b).
+      // 3 attempts; Deno's fetch may add its own silent re-send per attempt (docs/runtimes.md, "Capabilities").
       assert.ok(server.requests >= 3, `expected 3 attempts or more, got ${server.requests}`);
     } else {
       // Bun consumed the body and cannot say whether it was a one-shot stream: not re-sent.
@@ -196,7 +196,7 @@ test("errors: a request on a stale kept-alive connection (Deno re-sends it silen
     );
     assert.equal(sends, 1, "Switchyard sent it once");
     if (runtimeName === "deno") {
-      // Deno's fetch retried on a new connection: the server got the POST twice (ANCHORS.md §6b).
+      // Deno's fetch retried on a new connection: the server got the POST twice (docs/runtimes.md, "Capabilities").
       assert.equal(result._tag, "Success");
       if (result._tag === "Success") assert.equal(await result.success.text(), "ok");
       assert.deepEqual(server.seen, ["1:GET", "1:POST", "2:POST"]);
