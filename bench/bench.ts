@@ -32,6 +32,7 @@ import {
   type Case,
   drive,
   driveSeq,
+  driveWithCpu,
   env,
   envNumber,
   gcAvailable,
@@ -240,13 +241,21 @@ async function sectionNet() {
   log(`net: warmup ${N_NET_WARMUP} req/case at each concurrency`);
   for (const conc of CONCS) for (const c of built.cases) await drive(c.fn, N_NET_WARMUP, conc);
   const rps: Record<string, Record<string, number[]>> = {};
+  // Client CPU µs per request, by concurrency and case, one value per round (same order as `rps`).
+  const cpu: Record<string, Record<string, number[]>> = {};
   for (const conc of CONCS) {
-    rps[conc] = await interleave(`net c=${conc}`, built.cases, ROUNDS, (c) => drive(c.fn, N_NET, conc), "req/s");
+    const perCase: Record<string, number[]> = Object.fromEntries(built.cases.map((c) => [c.id, []]));
+    cpu[conc] = perCase;
+    rps[conc] = await interleave(`net c=${conc}`, built.cases, ROUNDS, async (c) => {
+      const { rate, cpuUs } = await driveWithCpu(c.fn, N_NET, conc);
+      perCase[c.id].push(cpuUs);
+      return rate;
+    }, "req/s");
   }
   await effectRt.dispose();
   await syRt?.dispose();
   await Effect.runPromise(plain.close());
-  return { ...describe(built), baseline: "N1", noise: "N1'", n: N_NET, concurrency: CONCS, rps };
+  return { ...describe(built), baseline: "N1", noise: "N1'", n: N_NET, concurrency: CONCS, rps, cpu };
 }
 
 // ---------------------------------------------------------------------------

@@ -81,6 +81,22 @@ export const drive = async (fn: () => Promise<string>, total: number, conc: numb
   return total / ((now() - t0) / 1000);
 };
 
+/**
+ * `drive`, plus the client's CPU time per call (`process.cpuUsage`, user + system, µs): the steadier
+ * figure on a shared machine, where wall-clock throughput moves 15–25% between rounds. The server
+ * runs in its own process, so this is the client's cost alone.
+ */
+export const driveWithCpu = async (
+  fn: () => Promise<string>,
+  total: number,
+  conc: number,
+): Promise<{ readonly rate: number; readonly cpuUs: number }> => {
+  const before = process.cpuUsage();
+  const rate = await drive(fn, total, conc);
+  const used = process.cpuUsage(before);
+  return { rate, cpuUs: (used.user + used.system) / total };
+};
+
 /** `n` sequential awaited calls, yielding to the event loop every YIELD_EVERY; returns calls/s. */
 export const driveSeq = async (fn: () => Promise<string>, n: number): Promise<number> => {
   const t0 = now();

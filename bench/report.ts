@@ -78,13 +78,15 @@ const table = (
   unit: string,
   deltaUnit: { label: string; scale: number } | undefined,
   goalOf: (id: string, ratio: number[]) => [string, boolean] | undefined,
+  cpu?: Record<string, number[]>,
 ) => {
   const base = values[section.baseline];
   p(title);
   p();
   const deltaHead = deltaUnit ? ` Δ ${deltaUnit.label} vs baseline |` : "";
-  p(`| case | ${unit} median (min–max) | ratio median (min–max) |${deltaHead} goal | |`);
-  p(`|---|---:|---:|${deltaUnit ? "---:|" : ""}---|---|`);
+  const cpuHead = cpu ? " client CPU µs/req (ratio) |" : "";
+  p(`| case | ${unit} median (min–max) | ratio median (min–max) |${deltaHead}${cpuHead} goal | |`);
+  p(`|---|---:|---:|${deltaUnit ? "---:|" : ""}${cpu ? "---:|" : ""}---|---|`);
   for (const c of section.cases) {
     const xs = values[c.id];
     const ratio = perRound(xs, base, (x, y) => x / y);
@@ -94,17 +96,24 @@ const table = (
       } |`
       : "";
     const g = goalOf(c.id, ratio);
+    const cpuCell = cpu
+      ? ` ${
+        cpu[c.id]?.length
+          ? `${f1(median(cpu[c.id]))} (${f2(median(perRound(cpu[c.id], cpu[section.baseline], (x, y) => x / y)))}×)`
+          : "—"
+      } |`
+      : "";
     p(
-      `| ${c.id} ${c.name} | ${int(median(xs))} (${int(min(xs))}–${int(max(xs))}) | ${range(ratio, f2)} |${delta} ${
-        g?.[0] ?? ""
-      } | ${g ? verdict(g[1]) : ""} |`,
+      `| ${c.id} ${c.name} | ${int(median(xs))} (${int(min(xs))}–${int(max(xs))}) | ${
+        range(ratio, f2)
+      } |${delta}${cpuCell} ${g?.[0] ?? ""} | ${g ? verdict(g[1]) : ""} |`,
     );
   }
   for (const s of section.skipped) {
     const g = goalOf(s.id, []);
-    p(`| ${s.id} ${s.name} | skipped: ${s.reason} | — |${deltaUnit ? " — |" : ""} ${g?.[0] ?? ""} | ${
-      g ? "n/a" : ""
-    } |`);
+    p(`| ${s.id} ${s.name} | skipped: ${s.reason} | — |${deltaUnit ? " — |" : ""}${cpu ? " — |" : ""} ${
+      g?.[0] ?? ""
+    } | ${g ? "n/a" : ""} |`);
   }
   const noise = values[section.noise];
   if (noise && base) {
@@ -133,7 +142,11 @@ for (const r of byRuntime.values()) {
   p();
 
   if (r.net) {
-    const S: Section & { concurrency: number[]; rps: Record<string, Record<string, number[]>> } = r.net;
+    const S: Section & {
+      concurrency: number[];
+      rps: Record<string, Record<string, number[]>>;
+      cpu?: Record<string, Record<string, number[]>>;
+    } = r.net;
     for (const conc of S.concurrency) {
       const values = S.rps[conc];
       const peers = ["N5", "N6", "N7"].filter((id) => values[id]);
@@ -167,6 +180,7 @@ for (const r of byRuntime.values()) {
           }
           return undefined;
         },
+        S.cpu?.[conc],
       );
     }
   }
