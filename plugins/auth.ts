@@ -138,13 +138,13 @@ const compileRules = (rules: AuthRules) => {
 export const auth = (rules: AuthRules, options: AuthOptions = {}): Plugin => {
   const router = compileRules(rules);
   const replayLimit = checkOptions(options, "auth(options)").maxReplayBytes ?? DEFAULT_REPLAY_BYTES;
-  const pick = (request: Request): SchemeLogic | null | undefined => router.resolve(request)?.value;
   const plugin: Plugin = (next) =>
     Transport.wrap(next, {
       name: "auth",
       handle: (request) => {
-        const logic = pick(request);
+        const logic = router.resolve(request)?.value;
         if (logic == null) return next.handle(request);
+        if (logic.fixed !== undefined) return next.handle(withAuthorization(request, logic.fixed));
         const send = (header: string | undefined) =>
           logic.retry === undefined
             ? next.handle(withAuthorization(request, header))
@@ -153,8 +153,10 @@ export const auth = (rules: AuthRules, options: AuthOptions = {}): Plugin => {
         return Effect.isEffect(first) ? Effect.flatMap(first, send) : send(first);
       },
       fetch: (request, nextFetch) => {
-        const logic = pick(request);
+        const logic = router.resolve(request)?.value;
         if (logic == null) return nextFetch(request);
+        // Basic and a static token: one header set, nothing else.
+        if (logic.fixed !== undefined) return nextFetch(withAuthorization(request, logic.fixed));
         const send = (header: string | undefined) =>
           logic.retry === undefined
             ? nextFetch(withAuthorization(request, header))
@@ -193,5 +195,5 @@ export const basic = (user: string, password: string): AuthScheme => {
     });
   }
   const header = basicHeader(user, password);
-  return defineScheme("basic", { first: () => header });
+  return defineScheme("basic", { fixed: header, first: () => header });
 };

@@ -119,7 +119,7 @@ export const bearer = (token: TokenSource): AuthScheme => {
       });
     }
     const value = `Bearer ${token}`;
-    return defineScheme("bearer", { first: () => value });
+    return defineScheme("bearer", { fixed: value, first: () => value });
   }
   if (typeof token !== "function" && !Effect.isEffect(token)) {
     throw new InvalidOptions({

@@ -1,8 +1,10 @@
 /**
  * What an auth scheme is to the `auth` plugin: an opaque value (`basic(...)`,
- * `bearer(...)`, `digest(...)`, `netrc()`) whose behaviour is kept behind a
- * module-private symbol, so that printing, logging or `JSON.stringify`-ing a
- * rule shows `{ scheme: "basic" }` and never the secret it closes over.
+ * `bearer(...)`, `digest(...)`, `netrc()`) whose behaviour is kept in a
+ * module-private WeakMap, not on the value, so that printing (even with
+ * `showHidden`), logging or `JSON.stringify`-ing a rule shows
+ * `{ scheme: "basic" }` and never the secret. The map is read once per rule,
+ * when `auth` compiles its rules.
  *
  * @module
  */
@@ -36,6 +38,8 @@ export type Pending<A> = A | Effect.Effect<A, TransportError>;
  * a scheme only answers.
  */
 export interface SchemeLogic {
+  /** The one Authorization of a scheme that sends the same for every request (basic, a static token): the hot path. */
+  readonly fixed?: string;
   /** The Authorization for the first attempt; `undefined` leaves the request as it is (digest, before any challenge). */
   readonly first: (request: Request) => Pending<string | undefined>;
   /**
@@ -51,12 +55,11 @@ export interface SchemeLogic {
   readonly answered?: (request: Request, response: Response) => void;
 }
 
-const LOGIC: unique symbol = Symbol("switchyard/auth-scheme");
-type WithLogic = AuthScheme & { readonly [LOGIC]: SchemeLogic };
+const LOGIC = new WeakMap<object, SchemeLogic>();
 
 /**
- * Makes the public value of a scheme: `{ scheme }`, with `logic` attached
- * under a symbol that is not enumerable.
+ * Makes the public value of a scheme: a frozen `{ scheme }`, its `logic`
+ * kept aside.
  *
  * @example
  * ```ts
@@ -65,9 +68,9 @@ type WithLogic = AuthScheme & { readonly [LOGIC]: SchemeLogic };
  * ```
  */
 export const defineScheme = (scheme: AuthScheme["scheme"], logic: SchemeLogic): AuthScheme => {
-  const value = { scheme };
-  Object.defineProperty(value, LOGIC, { value: logic, enumerable: false });
-  return Object.freeze(value);
+  const value = Object.freeze({ scheme });
+  LOGIC.set(value, logic);
+  return value;
 };
 
 /**
@@ -82,7 +85,7 @@ export const defineScheme = (scheme: AuthScheme["scheme"], logic: SchemeLogic): 
  * ```
  */
 export const logicOf = (u: unknown): SchemeLogic | undefined =>
-  typeof u === "object" && u !== null ? (u as Partial<WithLogic>)[LOGIC] : undefined;
+  typeof u === "object" && u !== null ? LOGIC.get(u) : undefined;
 
 /**
  * Control characters (CR, LF, NUL, ...) and DEL: never in a header value.

@@ -14,6 +14,7 @@ import {
   Client,
   ConnectError,
   CredentialsError,
+  digest,
   HandlerTransport,
   InvalidOptions,
   logging,
@@ -261,7 +262,14 @@ bothLanes("auth: no secret reaches a log record or an error message", async ({ c
 });
 
 test("auth: schemes print without their secret; bad rules and credentials are typed errors that never echo one", () => {
-  for (const scheme of [basic("ada", "hunter2"), bearer("hunter2"), bearer(() => "hunter2")]) {
+  for (
+    const scheme of [
+      basic("ada", "hunter2"),
+      bearer("hunter2"),
+      bearer(() => "hunter2"),
+      digest("ada", "hunter2"),
+    ]
+  ) {
     assert.doesNotMatch(JSON.stringify(scheme), /hunter2|aHVudGVyMg/);
     assert.doesNotMatch(inspect(scheme, { showHidden: true, depth: 5 }), /hunter2|aHVudGVyMg/);
   }
