@@ -26,6 +26,7 @@ export {
   type ClientError,
   ConnectError,
   ConnectTimeout,
+  CredentialsError,
   DecodingError,
   type DecodingIssue,
   HttpStatusError,
@@ -64,6 +65,13 @@ export { Transport, type TransportSpec, type TransportStatics, type WrapSpec } f
 export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Steps } from "./core/plugin.ts";
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
+export { auth, type AuthOptions, type AuthRules, basic } from "./plugins/auth.ts";
+export type { AuthScheme } from "./plugins/auth_scheme.ts";
+export { bearer, type TokenSource } from "./plugins/auth_bearer.ts";
+export { digest, type DigestAlgorithm, type DigestOptions } from "./plugins/auth_digest.ts";
+export { netrc, type NetrcOptions } from "./plugins/netrc.ts";
+export { cookies, type CookiesOptions, type CookiesPlugin } from "./plugins/cookies.ts";
+export { CookieJar, type CookieJarJSON, type CookieJarStatics, type StoredCookie } from "./plugins/cookie_jar.ts";
 export {
   Client,
   type ClientExplanation,

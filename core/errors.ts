@@ -20,7 +20,8 @@
  * │   │   └── RemoteProtocolError    the peer broke HTTP (garbage, closed before answering)
  * │   ├── ProxyError                 the proxy refused, failed or asked for credentials
  * │   ├── UnsupportedProtocol        no transport speaks this URL's scheme
- * │   └── AppError                   an in-process handler threw
+ * │   ├── AppError                   an in-process handler threw
+ * │   └── CredentialsError           a credential source (a bearer token function) failed: never sent
  * ├── InvalidUrl                     above the transport: the URL could not be built
  * ├── TooManyRedirects
  * ├── RedirectRefused                `redirect: "error"`, or a 307/308 that would re-send a one-shot body
@@ -666,6 +667,35 @@ export class InvalidOptions extends SwitchyardError implements InvalidOptionsFie
   }
 }
 
+// Added with the credential plugins (plugins/auth.ts).
+
+/**
+ * A credential could not be obtained: a `bearer` token function or Effect
+ * failed, or returned something that is not a token. The request was never
+ * sent. The failure is kept as `cause` (not enumerable) but never quoted in
+ * the message: a token endpoint's error may echo a secret.
+ *
+ * @example
+ * ```ts
+ * import { CredentialsError } from "@switchyard/switchyard";
+ * const e = new CredentialsError({ method: "GET", url: "https://api.test/" }, { detail: "the bearer token function failed" });
+ * e.message; // "Could not get credentials: GET https://api.test/ (the bearer token function failed). The request ..."
+ * ```
+ */
+export class CredentialsError extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "CredentialsError" as const;
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, options?: RequestErrorOptions) {
+    super(
+      request,
+      options,
+      "Could not get credentials",
+      "The request was never sent; check the token source (its failure is the `cause`).",
+    );
+  }
+}
+
 /**
  * Any of the four timeouts.
  *
@@ -707,7 +737,14 @@ export type ProtocolError = LocalProtocolError | RemoteProtocolError;
  * const send = (t: Transport, r: Request): Effect.Effect<Response, TransportError> => t.handle(r);
  * ```
  */
-export type TransportError = TimeoutError | NetworkError | ProtocolError | ProxyError | UnsupportedProtocol | AppError;
+export type TransportError =
+  | TimeoutError
+  | NetworkError
+  | ProtocolError
+  | ProxyError
+  | UnsupportedProtocol
+  | AppError
+  | CredentialsError;
 /**
  * Anything a client request may fail with.
  *
