@@ -15,14 +15,18 @@
  * `ConnectError: Could not connect: GET ...`. The Effect face gets the
  * tagged error itself.
  *
- * Only failures fetch reports as network errors get the face: transport
- * errors other than `AppError` (an in-process app's bug, not the network),
- * `LocalProtocolError` and `UnsupportedProtocol` (fetch's own `TypeError`s
- * for a bad request say so, not "fetch failed"), which reject as they are.
+ * Only the failures fetch itself reports as a network error get the face:
+ * timeouts, connect/read/write errors, a peer that broke HTTP, a proxy that
+ * failed. Everything else rejects as the tagged error itself (also a
+ * `TypeError`): a malformed request or unsupported scheme (fetch's own
+ * messages for those are not "fetch failed"), an in-process app's throw, and
+ * the plugins' own refusals (credentials, an open circuit, a blocked address,
+ * an unmatched mock), which code written for fetch must not mistake for a
+ * flaky network and retry.
  *
  * @module
  */
-import { AppError, LocalProtocolError, TransportErrorBase, UnsupportedProtocol } from "../core/errors.ts";
+import { NetworkErrorBase, ProxyError, RemoteProtocolError, TimeoutErrorBase } from "../core/errors.ts";
 
 const FACE: unique symbol = Symbol("switchyard/fetch-face");
 
@@ -31,10 +35,9 @@ const FACE: unique symbol = Symbol("switchyard/fetch-face");
  * network failure, else `error` itself.
  */
 export const toFetchRejection = (error: unknown): unknown => {
-  if (
-    !(error instanceof TransportErrorBase) || error instanceof AppError || error instanceof LocalProtocolError ||
-    error instanceof UnsupportedProtocol || (error as { [FACE]?: true })[FACE]
-  ) return error;
+  const network = error instanceof NetworkErrorBase || error instanceof TimeoutErrorBase ||
+    error instanceof RemoteProtocolError || error instanceof ProxyError;
+  if (!network || (error as { [FACE]?: true })[FACE]) return error;
   return Object.create(error, {
     name: { value: "TypeError", configurable: true, writable: true },
     message: { value: "fetch failed", configurable: true, writable: true },
