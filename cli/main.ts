@@ -90,7 +90,7 @@ const writeBody = async (response: Response, out: Output, look: Look): Promise<v
   if (look.format || look.p.enabled) {
     const text = await response.text();
     const shown = prettyText(text, type, look);
-    await out.write(out.isTerminal && !shown.endsWith("\n") ? `${shown}\n` : shown);
+    await out.write((out.isTerminal || look.format) && !shown.endsWith("\n") ? `${shown}\n` : shown);
     return;
   }
   let last = 10;

@@ -73,10 +73,9 @@ const multipart = async (fields: ReadonlyArray<Item>, inputs: Inputs): Promise<{
     }
   }
   const serialised = new Response(form);
-  return {
-    body: new Uint8Array(await serialised.arrayBuffer()),
-    type: serialised.headers.get("content-type")!,
-  };
+  // Read the type first: Bun drops it from the headers once the body is read.
+  const type = serialised.headers.get("content-type")!;
+  return { body: new Uint8Array(await serialised.arrayBuffer()), type };
 };
 
 /** The body from the data, JSON and file items, per the body mode; and its content type. */
