@@ -19,7 +19,9 @@ test("cli: any status exits 0 without --check-status; with it 2xx is 0 and 3xx/4
   withServer(byStatus, async (server) => {
     assert.equal((await runCli([`${server.url}/404`])).code, 0);
     const codes = [];
-    for (const status of [200, 302, 404, 503]) codes.push((await runCli(["--check-status", `${server.url}/${status}`])).code);
+    for (const status of [200, 302, 404, 503]) {
+      codes.push((await runCli(["--check-status", `${server.url}/${status}`])).code);
+    }
     assert.deepEqual(codes, [0, 3, 4, 5]);
     const r = await runCli(["--check-status", `${server.url}/404`]);
     assert.deepEqual([r.stdout, r.stderr], ["status 404", "switchyard: warning: HTTP 404 Not Found\n"]);
@@ -83,7 +85,10 @@ test("cli: a certificate that does not verify exits 8; --insecure accepts it on 
 
 test("cli: bad input exits 10 with a typed message naming what was wrong", async () => {
   const cases: Array<[ReadonlyArray<string>, RegExp]> = [
-    [["http://x.test/", "n:=nope"], /InvalidOptions: Invalid option `request item`: got "n:=nope"; expected valid JSON/],
+    [
+      ["http://x.test/", "n:=nope"],
+      /InvalidOptions: Invalid option `request item`: got "n:=nope"; expected valid JSON/,
+    ],
     [["--nope", "x.test"], /InvalidOptions: Invalid option `--nope`: got an unknown option/],
     [["--timeout", "soon", "x.test"], /Invalid option `--timeout`: got "soon"; expected a positive number of seconds/],
     [["http://[bad/"], /InvalidUrl: .*not a URL/],

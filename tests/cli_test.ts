@@ -17,7 +17,9 @@ const echo = async (request: Request): Promise<Response> => {
   let form: Record<string, string> | undefined;
   if (type.startsWith("multipart/form-data")) {
     form = {};
-    for (const [k, v] of await request.formData()) form[k] = typeof v === "string" ? v : `file:${v.name}:${await v.text()}`;
+    for (const [k, v] of await request.formData()) {
+      form[k] = typeof v === "string" ? v : `file:${v.name}:${await v.text()}`;
+    }
   }
   return Response.json({
     method: request.method,
