@@ -159,5 +159,5 @@ test("cli: --version and --help; the version is package.json's and deno.json's",
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^switchyard .*\n\nUsage: switchyard \[METHOD\] URL \[ITEMS\.\.\.\] \[OPTIONS\]/);
   assert.match(help.stdout, /--mount KEY=TARGET/);
-  assert.match(help.stdout, /\n  10    invalid input/);
+  assert.match(help.stdout, /\n {2}10 {4}invalid input/);
 });
