@@ -104,7 +104,10 @@ testIf(
         const frames = r.stdout.split("\r\x1b[K").slice(1);
         assert.ok(frames.length >= 2, JSON.stringify(r.stdout));
         for (const frame of frames.slice(0, -1)) {
-          assert.match(frame, /^[█░]{24} +\d+% {2}[\d.]+ (B|KiB) \/ 100\.0 KiB {2}[\d.]+ (B|KiB|MiB)\/s {2}ETA \d:\d\d$/);
+          assert.match(
+            frame,
+            /^[█░]{24} +\d+% {2}[\d.]+ (B|KiB) \/ 100\.0 KiB {2}[\d.]+ (B|KiB|MiB)\/s {2}ETA \d:\d\d$/,
+          );
         }
         assert.match(
           frames.at(-1)!,
