@@ -20,6 +20,8 @@ const describe = (value: unknown): string =>
 export const loadApp = async (path: string, flag: string): Promise<FetchHandler> => {
   let module: { default?: unknown };
   try {
+    // The user's own file, as an absolute file: URL: nothing for the publisher to rewrite. `deno publish`
+    // warns about it (unanalyzable-dynamic-import) and has no way to silence that (denoland/deno#22594).
     module = await import(pathToFileURL(resolve(path)).href);
   } catch (error) {
     throw new InvalidOptions({
