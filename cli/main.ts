@@ -124,6 +124,9 @@ const download = async (response: Response, path: string, io: Io, args: CliArgs)
         progress.update(received);
       }
     }
+  } catch (error) {
+    if (terminal) await drawing.then(() => io.stderr.write("\n")); // the error goes below the bar, not over it
+    throw error;
   } finally {
     await file.close();
   }

@@ -121,17 +121,19 @@ const transcript = (text: string) =>
     };
   });
 
-test("examples: every command in cli_session.txt prints what the transcript says", async () => {
-  const steps = transcript(readFileSync(`${ROOT}examples/cli_session.txt`, "utf8"));
-  assert.ok(steps.length >= 6);
-  for (const step of steps) {
+const SESSION = transcript(readFileSync(`${ROOT}examples/cli_session.txt`, "utf8"));
+
+test("examples: cli_session.txt holds a session of several commands", () => assert.ok(SESSION.length >= 6));
+
+for (const step of SESSION) {
+  const shown = `$ switchyard ${step.args.join(" ")}`;
+  test(`examples: cli_session.txt: ${shown}`, async () => {
     const r = await runCli(step.args);
-    const shown = `$ switchyard ${step.args.join(" ")}`;
-    assert.equal(r.code, step.code, `${shown}: ${r.stderr}`);
-    assert.equal(r.stdout.trimEnd(), step.stdout, shown);
-    assert.equal(r.stderr.trimEnd(), step.stderr, shown);
-  }
-});
+    assert.equal(r.code, step.code, r.stderr);
+    assert.equal(r.stdout.trimEnd(), step.stdout);
+    assert.equal(r.stderr.trimEnd(), step.stderr);
+  });
+}
 
 test("examples: demo.ts runs the main job end to end", async () => {
   const r = await example("demo.ts");

@@ -14,10 +14,16 @@ interface DenoTest {
 const deno = (globalThis as unknown as { Deno?: DenoTest }).Deno;
 const isBun = "Bun" in globalThis;
 
+/**
+ * bunfig.toml's `[test] timeout` (30 s) does not reach tests registered through
+ * Bun's node:test, which keep a 5 s default: the same bound, given per test.
+ */
+const BUN_TIMEOUT_MS = 30_000;
+
 /** Registers a test on whichever runner is running. */
 export const test = (name: string, fn: TestFn): void => {
   if (deno && !isBun) deno.test({ name, fn, sanitizeOps: true, sanitizeResources: true });
-  else nodeTest(name, fn);
+  else nodeTest(name, { timeout: BUN_TIMEOUT_MS }, fn);
 };
 
 /**
