@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { runCli } from "./fixtures/cli.ts";
-import { refusedPort, startFaultServer } from "./fixtures/faults.ts";
+import { delayedStart, refusedPort, startFaultServer } from "./fixtures/faults.ts";
 import { withServer } from "./fixtures/server.ts";
 import { startTlsServer } from "./fixtures/tls.ts";
 import { runtimeName, test } from "./harness.ts";
@@ -117,4 +117,26 @@ test("cli: a message never carries the password of -a user:pass or of the URL", 
   const r = await runCli(["-v", `http://ada:pa55word@127.0.0.1:${dead.port}/`, "-a", "bob:hunter2"]);
   assert.equal(r.code, 7);
   assert.doesNotMatch(r.stdout + r.stderr, /pa55word|hunter2|Ym9iOmh1bnRlcjI/);
+});
+
+test("cli: --retries retries a refused connect until the server is up (without it: exit 7)", async () => {
+  const late = await delayedStart(1_500);
+  try {
+    assert.equal((await runCli([late.url])).code, 7, "not listening yet");
+    const r = await runCli(["--retries", "5", late.url]); // 0, 0.5, 1, 2, 4 s apart (jittered)
+    assert.deepEqual([r.code, r.stdout], [0, "ok"], r.stderr);
+  } finally {
+    await late.close();
+  }
+});
+
+test("cli: a refusal from the transport names the flag the user typed (--http2 on Bun, --local-address garbage)", async () => {
+  const bad = await runCli(["--local-address", "not-an-ip", "http://127.0.0.1:1/"]);
+  assert.equal(bad.code, 10, bad.stderr);
+  assert.match(bad.stderr, /`--local-address \(localAddress\)`/);
+  if (runtimeName === "bun") {
+    const h2 = await runCli(["--http2", "https://127.0.0.1:1/"]);
+    assert.equal(h2.code, 10);
+    assert.match(h2.stderr, /`--http2 \(http2\)` is not supported on bun/);
+  }
 });
