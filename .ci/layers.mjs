@@ -2,7 +2,8 @@
 // runtime branch (`runtime.name`) appears outside the one engine choice and runtime.ts.
 // The floors, bottom up: core/ (the contract), router/ (mount keys, compiled lookup, env
 // proxies: routes values, builds no transport), transports/, plugins/ (know only the contract
-// and the router, never a concrete transport), client/, and the faces at the root.
+// and the router, never a concrete transport), client/, cli/ (the command; may use the faces),
+// and the faces at the root.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 
@@ -13,7 +14,9 @@ const allowed = {
   transports: ["core", "router", "transports"],
   plugins: ["core", "router", "plugins"],
   client: ["core", "router", "transports", "plugins", "client"],
-  ".": ["core", "router", "transports", "plugins", "client", "."],
+  // The command line: above the library, a user of its faces (mod.ts) like any program.
+  cli: ["core", "router", "transports", "plugins", "client", "cli", "."],
+  ".": ["core", "router", "transports", "plugins", "client", "cli", "."],
 };
 const RUNTIME_BRANCH_ALLOWED = new Set(["core/runtime.ts", "transports/http/mod.ts"]);
 
@@ -45,6 +48,8 @@ for (const file of files) {
     const targetFloor = floorOf(relative(".", target));
     if (!allowed[floor].includes(targetFloor)) {
       problems.push(`${file} imports ${target}: ${floor}/ may import only ${allowed[floor].join(", ")}`);
+    } else if (floor === "." && targetFloor === "cli" && file !== "cli.ts") {
+      problems.push(`${file} imports ${target}: only cli.ts, the command's face, may import cli/`);
     }
   }
   if (/\bruntime\.name\b/.test(source) && !RUNTIME_BRANCH_ALLOWED.has(file)) {

@@ -1,41 +1,30 @@
 /**
  * The main job end to end, on whichever runtime runs it (`npm run demo` runs it on Deno, then on Bun):
- * one client, three transports chosen by URL mounts — a real server on loopback over the network, an
- * in-process app (no socket), and a mock that simulates a refused connection — through both faces.
+ * one client, three transports chosen by URL mounts (a real server on loopback over the network, an
+ * in-process app with no socket, and a mock that simulates a refused connection), a plugin pipeline
+ * every request passes, `explain` saying where a URL goes and why, and both faces (Promise and Effect).
  */
 import { Effect } from "effect";
 import { z } from "zod";
-import { Client, ConnectError, decodeJson, HandlerTransport, MockTransport } from "../mod.ts";
+import {
+  Client,
+  ConnectError,
+  decodeJson,
+  HandlerTransport,
+  logging,
+  type LogRecord,
+  MockTransport,
+  Plugin,
+} from "../mod.ts";
+import { serve } from "./serve.ts";
 
 const runtime = { name: "Bun" in globalThis ? "bun" : "deno" };
-
 const say = (line: string) => console.log(`[${runtime.name}] ${line}`);
 
 // 1. A real server on loopback (Deno.serve or Bun.serve), reached over the network by the default transport.
-const g = globalThis as unknown as {
-  Deno?: {
-    serve(o: { hostname: string; port: number; onListen(): void }, h: (r: Request) => Response): {
-      addr: { port: number };
-      shutdown(): Promise<void>;
-    };
-  };
-  Bun?: {
-    serve(
-      o: { hostname: string; port: number; fetch(r: Request): Response },
-    ): { port: number; stop(force: boolean): void };
-  };
-};
-const hello = (request: Request) =>
-  new Response(`hello from a real server, you asked for ${new URL(request.url).pathname}`);
-const server = g.Bun
-  ? (() => {
-    const s = g.Bun!.serve({ hostname: "127.0.0.1", port: 0, fetch: hello });
-    return { port: s.port, stop: () => Promise.resolve(s.stop(true)) };
-  })()
-  : (() => {
-    const s = g.Deno!.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, hello);
-    return { port: s.addr.port, stop: () => s.shutdown() };
-  })();
+const server = serve((request) =>
+  new Response(`hello from a real server, you asked for ${new URL(request.url).pathname}`)
+);
 
 // 2. An in-process app: any fetch handler (a Hono app's `fetch` works the same).
 const users = (request: Request) => {
@@ -48,15 +37,30 @@ const down = MockTransport.make((request) => {
   throw new ConnectError(request, { detail: "simulated: connection refused" });
 });
 
+// The pipeline: a plugin written once as steps (both lanes derived), then the built-in logging.
+let sent = 0;
+const requestId = Plugin.steps({
+  name: "request-id",
+  onRequest: (r) => void r.headers.set("x-request-id", `demo-${++sent}`),
+});
+const records: Array<LogRecord> = [];
+const log = logging({ log: (record) => void records.push(record) });
+
 await using client = Client.make({
   mounts: {
     "http://users.internal": HandlerTransport.make(users),
     "all://*.down.test": down,
   },
+  plugins: [requestId, log],
 });
 
+// Where does a URL go, and why? No request is sent.
+const why = client.explain("https://api.down.test/v1");
+say(`explain   -> ${why.key} (${why.transportKind}) through ${why.plugins.join(" → ")}: ${why.reason}`);
+say(`explain   -> ${client.explain(`${server.url}/ping`).reason}`);
+
 // Promise face: client.fetch is fetch.
-const fromNetwork = await client.fetch(`http://127.0.0.1:${server.port}/ping`);
+const fromNetwork = await client.fetch(`${server.url}/ping`);
 say(`network   -> ${fromNetwork.status} ${await fromNetwork.text()}`);
 
 const fromApp = await client.fetch("http://users.internal/users/1");
@@ -86,6 +90,11 @@ const refused = await Effect.runPromise(
   ),
 );
 say(`effect    -> ${refused}`);
-say(`mock recorded ${down.calls.length} calls`);
+say(
+  `mock recorded ${down.calls.length} calls; the last carried x-request-id ${
+    down.calls.at(-1)!.request.headers.get("x-request-id")
+  }`,
+);
+say(`logging   -> ${records.map((r) => `${r.method} ${new URL(r.url).host} ${r.status ?? r.error?.tag}`).join(", ")}`);
 
 await server.stop();
