@@ -5,6 +5,7 @@
  * @module
  */
 import { Client, type ClientExplanation, type Plugin, SwitchyardError } from "../mod.ts";
+import { taggedError } from "../client/fetch_error.ts";
 import { type CliArgs, parseCliArgs } from "./args.ts";
 import { type Palette, palette, wantsColour } from "./colour.ts";
 import { type Exchange, observeExchanges } from "./exchange.ts";
@@ -134,8 +135,10 @@ const download = async (response: Response, path: string, io: Io, args: CliArgs)
   await drawing;
 };
 
-const reportError = async (error: unknown, io: Io): Promise<void> => {
+const reportError = async (rejection: unknown, io: Io): Promise<void> => {
   const p = palette(wantsColour(io.env, io.stderr.isTerminal, undefined));
+  // client.fetch rejects a network failure with fetch's face ("fetch failed"): print the tagged error's sentence.
+  const error = taggedError(rejection);
   const text = error instanceof SwitchyardError
     ? `${p.error(error._tag)}: ${error.message}`
     : `${p.error("unexpected error")}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;

@@ -48,3 +48,9 @@ export const toFetchRejection = (error: unknown): unknown => {
     [FACE]: { value: true },
   });
 };
+
+/** The tagged error behind a fetch face (or `error` itself): for code that prints its full sentence. */
+export const taggedError = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && (error as { [FACE]?: true })[FACE] === true
+    ? Object.getPrototypeOf(error)
+    : error;
