@@ -187,15 +187,6 @@ test("env: a malformed variable fails construction, naming it", () => {
   assert.throws(() => makeHttpTransport({}, { HTTP_PROXY: "http://p:1", NO_PROXY: "a b" }), InvalidOptions);
 });
 
-testOn("bun", "runtime-lacks-feature", "env: a socks5:// ALL_PROXY is refused at construction on Bun", () => {
-  assert.throws(
-    () => makeHttpTransport({}, { ALL_PROXY: "socks5://user:s3cret@127.0.0.1:1080" }),
-    (error: unknown) =>
-      error instanceof InvalidOptions && error.option === "trustEnv" && error.runtime === "bun" &&
-      !/s3cret/.test(error.message),
-  );
-});
-
 /** A child that sends one GET through each face of `HttpTransport.make()` and prints both bodies. */
 const childScript = (url: string): string => `
 import { Effect } from "effect";
