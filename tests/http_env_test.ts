@@ -19,7 +19,7 @@ import { startProxy, type TestProxy } from "./fixtures/proxy.ts";
 import { withServer } from "./fixtures/server.ts";
 import { makeCertificates, startTlsServer } from "./fixtures/tls.ts";
 import { runChild } from "./fixtures/child.ts";
-import { test, testOn } from "./harness.ts";
+import { test } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
 

@@ -192,6 +192,20 @@ bothLanes(
     ),
 );
 
+bothLanes(
+  "h2: URL userinfo becomes Authorization: Basic, as the runtime's fetch does",
+  (lanes) =>
+    withH2((request) => new Response(String(request.headers.get("authorization"))), {}, h2(), async (send, server) => {
+      const url = server.url.replace("https://", "https://ada:p%40ss@");
+      const response = await send(new Request(`${url}/`));
+      assert.equal(response.headers.get("x-http-version"), "2.0");
+      assert.equal(await response.text(), `Basic ${btoa("ada:p@ss")}`);
+      const explicit = await send(new Request(`${url}/`, { headers: { authorization: "Bearer t" } }));
+      // Deno's fetch lets the userinfo replace an explicit header; Bun's (and so its HTTP/2 engine) keeps the header.
+      assert.equal(await explicit.text(), runtimeName === "deno" ? `Basic ${btoa("ada:p@ss")}` : "Bearer t");
+    }, lanes),
+);
+
 bothLanes("h2: mutual TLS over negotiated HTTP/2 presents the client certificate", (lanes) => {
   const { clientCert, clientKey } = makeCertificates();
   return withH2(

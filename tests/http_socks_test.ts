@@ -39,7 +39,11 @@ const withOrigins = async (
   fn: (socks: LoggingPeer, http: TestServer, https: LoggingPeer) => Promise<void>,
 ): Promise<void> => {
   const socks = await startMicrosocks(socksOptions);
-  const http = serve((request) => new Response(`plain ${new URL(request.url).pathname}`));
+  const http = serve((request) =>
+    new URL(request.url).pathname === "/auth"
+      ? new Response(String(request.headers.get("authorization")))
+      : new Response(`plain ${new URL(request.url).pathname}`)
+  );
   let https: LoggingPeer | undefined;
   try {
     https = await startNginxTls();
@@ -87,6 +91,17 @@ for (const scheme of ["socks5", "socks5h"]) {
       }),
   );
 }
+
+withSocks(
+  "socks: URL userinfo becomes Authorization: Basic, as fetch does",
+  (lanes) =>
+    withOrigins({}, async (socks, http) => {
+      await using(HttpTransport.make({ proxy: socks.url }), async (t) => {
+        const response = await lanes.send(t, new Request(`${byName(http).replace("//", "//ada:p%40ss@")}/auth`));
+        assert.equal(await response.text(), `Basic ${btoa("ada:p@ss")}`);
+      });
+    }),
+);
 
 withSocks(
   "socks: a kept-alive connection is one tunnel for several requests",

@@ -24,10 +24,13 @@ import type { Engine } from "./engine.ts";
 import { Http1Chosen, type Http2Engine } from "./node_http2.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
-/** The scheme and authority of an absolute URL string (a `Request`'s URL is already normalised). */
+/** `new URL(url).origin`, without parsing: a `Request`'s URL is already normalised (userinfo is skipped). */
 const originOf = (url: string): string => {
-  const end = url.indexOf("/", url.indexOf("//") + 2);
-  return end < 0 ? url : url.slice(0, end);
+  const start = url.indexOf("//") + 2;
+  const slash = url.indexOf("/", start);
+  const end = slash < 0 ? url.length : slash;
+  const at = url.lastIndexOf("@", end);
+  return at >= start ? url.slice(0, start) + url.slice(at + 1, end) : url.slice(0, end);
 };
 
 /**

@@ -196,6 +196,10 @@ export const makeNodeEngine = (
         ...(o.uds === undefined ? {} : { socketPath: o.uds }),
         ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
         ...(secure ? { servername: url.hostname } : {}),
+        // Userinfo becomes `Authorization: Basic` unless one is set, as fetch does.
+        ...(url.username === "" && url.password === ""
+          ? {}
+          : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
       });
       const onAbort = () => {
         fail(signal!.reason);

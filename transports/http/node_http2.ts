@@ -147,6 +147,11 @@ const requestHeaders = (
     if (name === "te" && value.trim().toLowerCase() !== "trailers") return;
     out[name] = value;
   });
+  if ((url.username !== "" || url.password !== "") && !("authorization" in out)) {
+    // Userinfo becomes `Authorization: Basic`, as fetch does (on both runtimes).
+    const pair = new TextEncoder().encode(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
+    out.authorization = `Basic ${btoa(String.fromCharCode(...pair))}`;
+  }
   for (const [name, value] of defaults) if (!(name in out)) out[name] = value;
   return out;
 };
@@ -273,8 +278,10 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
   /** A stream ended: an idle session is unref'd, and closed after `idleMs` (or at once past `maxIdle`). */
   const release = (entry: Entry) => {
     entry.active--;
-    if (entry.active > 0 || entry.dead) return;
+    if (entry.active > 0) return;
     const session = entry.session!;
+    // Retired (GOAWAY, an error): closed once its last stream ended, never left holding the process.
+    if (entry.dead) return void session.close();
     if (maxIdle !== undefined && idleCount() > maxIdle) {
       retire(entry);
       return void session.close();
