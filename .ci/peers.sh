@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian peers the test suite talks to (tinyproxy, nghttpd, nginx).
+# Installs the Debian peers the test suite talks to (tinyproxy, nghttpd, nginx, microsocks).
 # Idempotent: a package whose binary is already present is skipped. Starts nothing:
 # the fixtures in tests/fixtures/peers.ts run each peer in the foreground with a
 # generated config, and Debian's postinstall start of a service is suppressed here.
@@ -9,6 +9,7 @@ declare -A binaries=(
   [tinyproxy]=tinyproxy
   [nghttp2-server]=nghttpd
   [nginx-light]=nginx
+  [microsocks]=microsocks
 )
 
 missing=()
@@ -30,7 +31,7 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
 # Keep services from being started by the packages' maintainer scripts (no init in
-# containers anyway, but on a full machine invoke-rc.d would start nginx/tinyproxy).
+# containers anyway, but on a full machine invoke-rc.d would start nginx/tinyproxy/microsocks).
 policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [ ! -e "$policy" ]; then

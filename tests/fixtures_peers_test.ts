@@ -1,16 +1,21 @@
 /**
  * Self-tests for the Debian peers (tests/fixtures/peers.ts: tinyproxy, nghttpd,
- * nginx), driven with the runtime's own fetch; skipped when a peer is not installed.
+ * nginx, microsocks), driven with the runtime's own fetch (microsocks: by hand, as
+ * Bun's fetch has no SOCKS); skipped when a peer is not installed.
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
+import net from "node:net";
 import { runtimeName, test, type TestFn, testOn } from "./harness.ts";
 import {
   NGHTTPD_BODY,
   NGINX_BODY,
   peerAvailable,
   type PeerName,
+  socksDestinations,
+  startMicrosocks,
   startNghttpd,
+  startNginxTls,
   startNginxUnix,
   startTinyproxy,
 } from "./fixtures/peers.ts";
@@ -140,6 +145,78 @@ peerTest("nginx", "peers: nginx answers over its unix socket (and shows which re
   } finally {
     await peer.close();
     await strict.close();
+  }
+});
+
+peerTest("nginx", "peers: nginx over TLS says which protocol and connection served a request", async () => {
+  const h1 = await startNginxTls();
+  const h2 = await startNginxTls({ http2: true });
+  const { ca } = makeCertificates();
+  try {
+    const r = await fetchWith(`${h1.url}/`, { deno: { caCerts: [ca] }, bun: { tls: { ca } } });
+    assert.equal(r.body, NGINX_BODY);
+    assert.equal(r.headers.get("x-protocol"), "HTTP/1.1");
+    assert.match(r.headers.get("x-connection") ?? "", /^\d+$/);
+    const r2 = await fetchWith(`${h2.url}/`, { deno: { caCerts: [ca] }, bun: { tls: { ca }, protocol: "http2" } });
+    assert.equal(r2.headers.get("x-protocol"), "HTTP/2.0");
+  } finally {
+    await h1.close();
+    await h2.close();
+  }
+});
+
+/** One SOCKS5 CONNECT by hand (RFC 1928/1929), then an HTTP/1.1 GET through it; the raw answer. */
+const throughSocks = (
+  port: number,
+  target: { host: string; port: number },
+  auth?: { username: string; password: string },
+): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    const bytes = (...parts: Array<number | string>) =>
+      Uint8Array.from(parts.flatMap((p) => (typeof p === "number" ? [p] : [...new TextEncoder().encode(p)])));
+    let step = 0;
+    let answer = "";
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+    socket.write(bytes(5, 1, auth ? 2 : 0));
+    socket.on("data", (chunk: Uint8Array) => {
+      if (step === 0 && auth) {
+        step = 1;
+        const { username: u, password: p } = auth;
+        return void socket.write(bytes(1, u.length, u, p.length, p));
+      }
+      if (step <= 1) {
+        step = 2;
+        if (auth && chunk[1] !== 0) return void socket.destroy();
+        const h = target.host;
+        return void socket.write(bytes(5, 1, 0, 3, h.length, h, target.port >> 8, target.port & 255));
+      }
+      if (step === 2) {
+        step = 3;
+        if (chunk[1] !== 0) return void socket.destroy();
+        return void socket.write(`GET /via-socks HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n\r\n`);
+      }
+      answer += new TextDecoder().decode(chunk);
+    });
+  });
+
+peerTest("microsocks", "peers: microsocks tunnels to a local server and logs the destination it was sent", async () => {
+  const auth = { username: "ada", password: "pw" };
+  const open = await startMicrosocks();
+  const locked = await startMicrosocks({ auth });
+  try {
+    await withServer(echoHandler, async (origin) => {
+      const target = { host: "localhost", port: origin.port };
+      assert.match(await throughSocks(open.port, target), /^HTTP\/1\.1 200[\s\S]*GET \/via-socks/);
+      assert.deepEqual(socksDestinations(open.log()), [`localhost:${origin.port}`]);
+      assert.match(await throughSocks(locked.port, target, auth), /^HTTP\/1\.1 200/);
+      assert.equal(await throughSocks(locked.port, target, { ...auth, password: "nope" }), "");
+      assert.equal(locked.url, `socks5://ada:pw@127.0.0.1:${locked.port}`);
+    });
+  } finally {
+    await open.close();
+    await locked.close();
   }
 });
 

@@ -19,7 +19,7 @@ import { startProxy, type TestProxy } from "./fixtures/proxy.ts";
 import { withServer } from "./fixtures/server.ts";
 import { makeCertificates, startTlsServer } from "./fixtures/tls.ts";
 import { runChild } from "./fixtures/child.ts";
-import { test, testOn } from "./harness.ts";
+import { test } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
 
@@ -185,15 +185,6 @@ test("env: a malformed variable fails construction, naming it", () => {
       error instanceof InvalidOptions && error.option === "HTTP_PROXY" && !/s3cret/.test(error.message),
   );
   assert.throws(() => makeHttpTransport({}, { HTTP_PROXY: "http://p:1", NO_PROXY: "a b" }), InvalidOptions);
-});
-
-testOn("bun", "runtime-lacks-feature", "env: a socks5:// ALL_PROXY is refused at construction on Bun", () => {
-  assert.throws(
-    () => makeHttpTransport({}, { ALL_PROXY: "socks5://user:s3cret@127.0.0.1:1080" }),
-    (error: unknown) =>
-      error instanceof InvalidOptions && error.option === "trustEnv" && error.runtime === "bun" &&
-      !/s3cret/.test(error.message),
-  );
 });
 
 /** A child that sends one GET through each face of `HttpTransport.make()` and prints both bodies. */

@@ -1,12 +1,13 @@
 /**
  * HttpTransport against real third-party servers (tests/fixtures/peers.ts):
- * tinyproxy, nghttpd (h2c and h2), nginx on a unix socket. Each test is
+ * tinyproxy, nghttpd (h2c and h2), nginx on a unix socket and over TLS
+ * (HTTP/1.1 only, or HTTP/2 with gzip). microsocks: tests/http_socks_test.ts. Each test is
  * skipped with "peer-not-installed" only when the binary is missing
  * (`bash .ci/peers.sh` installs them).
  */
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import { ProxyError, UnsupportedProtocol } from "../core/errors.ts";
+import { ProxyError } from "../core/errors.ts";
 import type { Transport } from "../core/transport.ts";
 import { HttpTransport, type HttpTransportOptions } from "../transports/http/mod.ts";
 import {
@@ -16,6 +17,7 @@ import {
   peerAvailable,
   type PeerName,
   startNghttpd,
+  startNginxTls,
   startNginxUnix,
   startTinyproxy,
 } from "./fixtures/peers.ts";
@@ -109,18 +111,70 @@ withPeer("tinyproxy", "peers: tinyproxy with BasicAuth: credentials pass; a refu
 
 withPeer(
   "nghttpd",
-  "peers: nghttpd h2c (prior knowledge): HTTP/2 on Deno, refused per request on Bun",
+  "peers: nghttpd h2c (prior knowledge): HTTP/2 on both (Bun: the node:http2 engine)",
   () =>
     using(() => startNghttpd(), () => ({ http2: true, http1: false }), async (t, peer) => {
-      if (runtimeName === "deno") {
-        assert.equal(await (await run(t.handle(new Request(`${peer.url}/hello.txt`)))).text(), NGHTTPD_BODY);
-      } else {
-        const error = await run(Effect.flip(t.handle(new Request(`${peer.url}/hello.txt`))));
-        assert.ok(error instanceof UnsupportedProtocol, String(error));
-        assert.match(error.detail, /h2c/);
+      for (const path of ["/hello.txt", "/"]) {
+        assert.equal(await (await run(t.handle(new Request(`${peer.url}${path}`)))).text(), NGHTTPD_BODY);
       }
+      const missing = await t.fetch(new Request(`${peer.url}/missing`));
+      assert.equal(missing.status, 404);
+      await missing.body?.cancel();
     }),
 );
+
+withPeer("nghttpd", "peers: nghttpd h2 over TLS, negotiated (http2 with http1)", () =>
+  using(
+    () => startNghttpd({ tls: true }),
+    () => ({ http2: true, tls: { caCerts: [makeCertificates().ca] } }),
+    async (t, peer) => {
+      assert.equal(await (await run(t.handle(new Request(`${peer.url}/hello.txt`)))).text(), NGHTTPD_BODY);
+      assert.equal(await (await t.fetch(new Request(`${peer.url}/`))).text(), NGHTTPD_BODY);
+    },
+  ));
+
+withPeer(
+  "nginx",
+  "peers: nginx over TLS offering only HTTP/1.1: negotiation falls back, connections are reused",
+  () =>
+    using(
+      () => startNginxTls(),
+      () => ({ http2: true, tls: { caCerts: [makeCertificates().ca] } }),
+      async (t, peer) => {
+        const served: Array<string | null> = [];
+        for (const path of ["/a", "/b", "/c"]) {
+          const response = await (path === "/b"
+            ? t.fetch(new Request(`${peer.url}${path}`))
+            : run(t.handle(new Request(`${peer.url}${path}`))));
+          assert.equal(await response.text(), NGINX_BODY);
+          assert.equal(response.headers.get("x-protocol"), "HTTP/1.1");
+          served.push(response.headers.get("x-connection"));
+        }
+        assert.equal(new Set(served).size, 1, "one kept-alive connection after the ALPN answer");
+        // Had a later request asked ALPN again, its probe would have taken the next connection number.
+        const plain = HttpTransport.make({ tls: { caCerts: [makeCertificates().ca] } });
+        try {
+          const next = await run(plain.handle(new Request(peer.url)));
+          await next.text();
+          assert.equal(Number(next.headers.get("x-connection")), Number(served[0]) + 1);
+        } finally {
+          await run(plain.close());
+        }
+      },
+    ),
+);
+
+withPeer("nginx", "peers: nginx over TLS with HTTP/2 and gzip: negotiated HTTP/2, body decompressed", () =>
+  using(
+    () => startNginxTls({ http2: true, gzip: true }),
+    () => ({ http2: true, tls: { caCerts: [makeCertificates().ca] } }),
+    async (t, peer) => {
+      const response = await run(t.handle(new Request(`${peer.url}/z`)));
+      assert.equal(response.headers.get("x-protocol"), "HTTP/2.0");
+      assert.equal(response.headers.get("content-encoding"), "gzip");
+      assert.equal(await response.text(), NGINX_BODY);
+    },
+  ));
 
 withPeer("nghttpd", "peers: nghttpd h2 over TLS (ALPN)", () =>
   using(

@@ -72,10 +72,8 @@ test("tls: http2 with http1 off speaks HTTP/2 through ALPN", () =>
     assert.equal(response.headers.get("x-http-version"), "2.0");
   }));
 
-testOn(
-  "deno",
-  "runtime-lacks-feature",
-  "tls: http2 with http1 negotiates: 2.0 where offered, 1.1 otherwise",
+test(
+  "tls: http2 with http1 negotiates: 2.0 where offered, 1.1 otherwise (Bun: the node:http2 engine)",
   async () => {
     const ca = makeCertificates().ca;
     await withTls({}, { http2: true, tls: { caCerts: [ca] } }, async (t, server) => {
@@ -90,15 +88,6 @@ testOn(
     });
   },
 );
-
-testOn("bun", "runtime-lacks-feature", "tls: http2 + http1 (negotiation) is refused on Bun, naming the way out", () => {
-  assert.throws(() => HttpTransport.make({ http2: true }), (error: unknown) => {
-    assert.ok(error instanceof InvalidOptions);
-    assert.equal(error.runtime, "bun");
-    assert.match(error.message, /http1: false|BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT/);
-    return true;
-  });
-});
 
 testOn(
   "bun",

@@ -22,9 +22,12 @@ import {
 } from "../../core/errors.ts";
 import { takeUnabortableMark } from "../../core/transport.ts";
 import { patchWithPrototype } from "./body.ts";
-import { describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import { makeNegotiatedEngine } from "./negotiated.ts";
 import { makeNodeEngine } from "./node.ts";
+import { makeHttp2Engine } from "./node_http2.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
+import { socksTunnel } from "./socks.ts";
 
 interface BunTls {
   ca?: string[];
@@ -54,29 +57,22 @@ const refuse = (option: string, received: string, expected: string): never => {
 
 /** Bun offers h2 in ALPN by default only with this flag (docs/runtimes.md, "HTTP/2"). */
 const H2_FLAG = "BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT";
+const flagged = (): boolean => env(H2_FLAG) === "1" || env(H2_FLAG) === "true";
 
+/**
+ * Fetch's `protocol` for these options. With `http2` and `http1`, fetch is left to its default: it
+ * negotiates under the flag, and otherwise speaks HTTP/1.1 (what `http1` allows) where the HTTP/2 engine
+ * is not used (a proxy, a unix socket; negotiated.ts has the rest).
+ */
 const protocolFor = (o: ResolvedHttpOptions): "http2" | "http1.1" | undefined => {
-  const flag = env(H2_FLAG) === "1" || env(H2_FLAG) === "true";
   if (o.http2 && !o.http1) return "http2";
-  if (o.http2) {
-    if (flag) return undefined;
-    return refuse(
-      "http2",
-      "true together with http1: true",
-      `Bun's fetch offers one protocol in ALPN: pass \`http1: false\` to require HTTP/2 over TLS, or start Bun ` +
-        `with ${H2_FLAG}=1 to let it negotiate`,
-    );
-  }
-  return flag ? "http1.1" : undefined;
+  return !o.http2 && flagged() ? "http1.1" : undefined;
 };
 
 const proxyFor = (o: ResolvedHttpOptions): BunProxy | undefined => {
   // A unix socket never goes through an env proxy (Bun 1.4.0 wrote proxy-form requests to the socket).
   if (o.proxy === undefined) return o.trustEnv && o.uds === undefined ? undefined : false;
   const { url, headers } = o.proxy;
-  if (url.protocol === "socks5:" || url.protocol === "socks5h:") {
-    refuse("proxy", `a ${url.protocol}// URL`, "Bun's fetch speaks only http:// and https:// proxies");
-  }
   // Userinfo stays in the URL: Bun turns it into Proxy-Authorization. NO_PROXY is ignored for an
   // explicit proxy, as in HTTPX.
   return { url: url.href, headers: { ...headers }, respectNoProxy: false };
@@ -155,6 +151,9 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
   return new ReadError(request, options);
 };
 
+/** Bun cannot tell a buffered body from a stream; it reads a stream only once connected. */
+const bodyKind = (request: Request): BodyKind => (request.body === null ? "none" : "unknown");
+
 const classifyBody = (error: unknown, request: Request): TransportError | undefined => {
   const code = codeOf(error);
   if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {
@@ -207,8 +206,7 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
           })
           : undefined
       : undefined,
-    // Bun cannot tell a buffered body from a stream; it reads a stream only once connected.
-    bodyKind: (request) => (request.body === null ? "none" : "unknown"),
+    bodyKind,
     wantsSignal: false,
     observesConnect: false,
     proxied: o.proxy !== undefined,
@@ -219,9 +217,47 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
 
 const ENV_PROXY_VARS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
 
+/** What Bun's fetch adds to a request that lacks them (measured, Bun 1.4.4): the HTTP/2 engine adds the same. */
+const fetchDefaults = (): ReadonlyArray<readonly [string, string]> => [
+  ["accept", "*/*"],
+  ["accept-encoding", "gzip, deflate, br, zstd"],
+  ["user-agent", (globalThis as unknown as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "Bun"],
+];
+
+/** With `localAddress`: node:http (Bun's fetch silently ignores a local address), HTTP/1.1, no HTTP proxy. */
+const localEngine = (o: ResolvedHttpOptions): Engine => {
+  const why = "with localAddress Switchyard sends through node:http (Bun's fetch ignores a local address)";
+  if (o.proxy !== undefined) {
+    refuse("proxy", "an http(s) proxy together with localAddress", `no proxy or a socks5:// one: ${why}`);
+  }
+  if (!o.http1) refuse("http1", "false together with localAddress", `HTTP/1.1: ${why}`);
+  if (o.trustEnv && ENV_PROXY_VARS.some((name) => env(name))) {
+    refuse(
+      "trustEnv",
+      "true while an environment proxy is set, together with localAddress",
+      `\`trustEnv: false\`: ${why}, which cannot use environment proxies`,
+    );
+  }
+  return makeNodeEngine(o, { bodyKind, patch: patchWithPrototype });
+};
+
+/** Through a SOCKS5 proxy: node:http over a tunnel (socks.ts), HTTP/1.1. */
+const socksEngine = (o: ResolvedHttpOptions): Engine => {
+  const why = "over SOCKS Switchyard sends through node:http (Bun's fetch speaks only http:// and https:// proxies)";
+  if (Object.keys(o.proxy!.headers).length > 0) {
+    refuse("proxy.headers", "extra headers for a SOCKS proxy", "no headers: SOCKS has nowhere to send them");
+  }
+  if (!o.http1) refuse("http1", `false together with a ${o.proxy!.url.protocol}// proxy`, `HTTP/1.1: ${why}`);
+  return makeNodeEngine(o, { bodyKind, patch: patchWithPrototype, tunnel: socksTunnel(o) });
+};
+
 /**
- * The engine for these options on Bun: fetch, except with `localAddress`, which Bun's fetch silently
- * ignores: that goes through node:http (HTTP/1.1, no proxy).
+ * The engine for these options on Bun:
+ * - fetch (a `Bun.FetchSession`), for most;
+ * - with `http2` (and no proxy or unix socket): the HTTP/2 engine for what fetch cannot negotiate (ALPN with
+ *   `http1`, h2c without it) next to fetch (negotiated.ts); under Bun's HTTP/2 flag fetch negotiates itself;
+ * - with a `socks5://` / `socks5h://` proxy: node:http through a SOCKS tunnel (HTTP/1.1);
+ * - with `localAddress`, which Bun's fetch silently ignores: node:http (HTTP/1.1).
  *
  * @example
  * ```ts
@@ -231,27 +267,20 @@ const ENV_PROXY_VARS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"
  * ```
  */
 export const bunEngine = (o: ResolvedHttpOptions): Engine => {
-  if (o.localAddress === undefined) return makeBunEngine(o);
-  const why = "with localAddress Switchyard sends through node:http (Bun's fetch ignores a local address)";
-  if (o.proxy !== undefined) refuse("proxy", "a proxy together with localAddress", `no proxy: ${why}, without proxies`);
-  if (!o.http1) refuse("http1", "false together with localAddress", `HTTP/1.1: ${why}`);
-  if (o.trustEnv && ENV_PROXY_VARS.some((name) => env(name))) {
-    refuse(
-      "trustEnv",
-      "true while an environment proxy is set, together with localAddress",
-      `\`trustEnv: false\`: ${why}, which cannot use environment proxies`,
-    );
+  const socks = o.proxy !== undefined && (o.proxy.url.protocol === "socks5:" || o.proxy.url.protocol === "socks5h:");
+  if (socks) return socksEngine(o);
+  if (o.localAddress !== undefined) return localEngine(o);
+  if (o.http2 && o.proxy === undefined && o.uds === undefined && !(o.http1 && flagged())) {
+    const http2 = makeHttp2Engine(o, { bodyKind, patch: patchWithPrototype, defaults: fetchDefaults() });
+    return makeNegotiatedEngine(o, o.http1 ? "alpn" : "h2c", http2, makeBunEngine(o));
   }
-  return makeNodeEngine(o, {
-    bodyKind: (request) => (request.body === null ? "none" : "unknown"),
-    patch: patchWithPrototype,
-  });
+  return makeBunEngine(o);
 };
 
 /**
  * Bun's engines. Env proxy engines are built at construction: a session
- * costs ~7 µs, and Bun refuses some proxy URLs (`socks5://`), which must fail
- * construction. The direct engine gets `proxy: false` (Bun's own env
+ * costs ~7 µs (a SOCKS engine less: it loads nothing until used), and an
+ * engine refused for its options must fail construction. The direct engine gets `proxy: false` (Bun's own env
  * handling off): Switchyard's rules decided the request goes direct.
  *
  * @example

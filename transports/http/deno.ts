@@ -136,6 +136,10 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
     if (/certificate|UnknownIssuer|CaUsedAsEndEntity|NotValidForName|BadSignature/i.test(cause)) {
       return new ConnectError(request, { detail: `TLS certificate verification failed (${detail})`, cause: error });
     }
+    // Through SOCKS every other connect failure is the proxy's answer (auth, a refused or unknown target), as in HTTPX.
+    if (o.proxy !== undefined && o.proxy.url.protocol.startsWith("socks")) {
+      return new ProxyError(request, { detail: `the SOCKS5 proxy failed the tunnel (${detail})`, cause: error });
+    }
     if (cause.includes("dns error")) {
       return new ConnectError(request, { detail: `DNS lookup failed (${detail})`, cause: error });
     }
@@ -239,6 +243,14 @@ export const denoEngine = (o: ResolvedHttpOptions): Engine => {
       "true",
       "Deno cannot skip verification per client: start it with --unsafely-ignore-certificate-errors=<host> " +
         "(local development only)",
+    );
+  }
+  if (o.localAddress !== undefined && o.proxy !== undefined && o.proxy.url.protocol.startsWith("socks")) {
+    refuse(
+      "localAddress",
+      `a local address together with a ${o.proxy.url.protocol}// proxy`,
+      "no local address, or an http(s) proxy: Deno's client silently connects to a SOCKS proxy from the default " +
+        "address (measured, Deno 2.9.6)",
     );
   }
   if (o.uds === undefined) return makeDenoEngine(o);

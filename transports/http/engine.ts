@@ -38,7 +38,7 @@ export type BodyKind = "none" | "buffered" | "stream" | "unknown";
  * ```
  */
 export interface Engine {
-  /** `"deno"`, `"bun"` or `"node"` (node:http, used where fetch cannot do what was asked). */
+  /** `"deno"`, `"bun"`, `"node"` (node:http) or `"node:http2"`: the last two where fetch cannot do what was asked. */
   readonly name: string;
   /** Sends `request`; `signal` is passed only when a timeout or an interruption needs it. */
   readonly send: (request: Request, signal: AbortSignal | undefined) => Promise<Response>;
@@ -52,6 +52,14 @@ export interface Engine {
   readonly bodyKind: (request: Request) => BodyKind;
   /** Whether the engine itself tells a connect timeout from a read timeout (node:http does). */
   readonly observesConnect: boolean;
+  /**
+   * For an engine that sends some requests itself and hands others to fetch (Bun's negotiated HTTP/2):
+   * whether it times this request's phases before the response itself (connect, write, wait for the
+   * headers), asked before sending. When `true` the transport arms no deadline of its own before the
+   * response; the body's read deadline stays the transport's (`observesConnect` is then `false`).
+   * Absent: `observesConnect` holds for every request.
+   */
+  readonly observesConnectOf?: (request: Request) => boolean;
   /** Whether every request should carry an abort signal (cheap next to this engine's own cost). */
   readonly wantsSignal: boolean;
   /** Whether an explicit proxy is configured (a `407` response then becomes a `ProxyError`). */

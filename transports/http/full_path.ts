@@ -126,7 +126,8 @@ class Exchange {
     this.phase = "response";
     const controller = this.withSignal ? new AbortController() : undefined;
     this.controller = controller;
-    const deadline = this.deadline;
+    // An engine that times this request's phases itself (Bun's HTTP/2 engine) needs no deadline of ours.
+    const deadline = engine.observesConnectOf?.(request) === true ? undefined : this.deadline;
     if (deadline !== undefined && controller !== undefined) {
       this.deadlines.set("headers", deadline, () =>
         controller.abort(

@@ -7,8 +7,9 @@
  * a real `ConnectTimeout`, `WriteTimeout` and `ReadTimeout`, and is the only
  * place node:http failures are mapped to the error tree.
  *
- * HTTP/1.1 only; no proxy; no automatic `Accept-Encoding` / decompression
- * (what the server sends is what the body holds).
+ * HTTP/1.1 only; no HTTP proxy (a SOCKS5 one through `host.tunnel`, socks.ts);
+ * no automatic `Accept-Encoding` / decompression (what the server sends is
+ * what the body holds).
  *
  * @module
  */
@@ -28,6 +29,7 @@ import {
 } from "../../core/errors.ts";
 import { type BodyKind, describeRuntimeError, type Engine } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
+import type { Tunnel } from "./socks.ts";
 
 type Phase = "connect" | "write" | "wait" | "body";
 type Timer = ReturnType<typeof setTimeout>;
@@ -113,7 +115,12 @@ interface Agents {
  */
 export const makeNodeEngine = (
   o: ResolvedHttpOptions,
-  host: { readonly bodyKind: (request: Request) => BodyKind; readonly patch: Engine["patch"] },
+  host: {
+    readonly bodyKind: (request: Request) => BodyKind;
+    readonly patch: Engine["patch"];
+    /** Opens every connection through a proxy (SOCKS5), and names its failures. */
+    readonly tunnel?: Tunnel;
+  },
 ): Engine => {
   const bodyKind = host.bodyKind;
   const agentOptions = {
@@ -129,7 +136,7 @@ export const makeNodeEngine = (
     loaded ??= Promise.all([import("node:http"), import("node:https")]).then(([h, s]) => {
       const httpModule = (h.default ?? h) as typeof http;
       const httpsModule = (s.default ?? s) as typeof https;
-      return agents = {
+      agents = {
         http: httpModule,
         https: httpsModule,
         httpAgent: new httpModule.Agent(agentOptions),
@@ -140,6 +147,9 @@ export const makeNodeEngine = (
           rejectUnauthorized: !o.tls.insecure,
         }),
       };
+      host.tunnel?.install(agents.httpAgent, false);
+      host.tunnel?.install(agents.httpsAgent, true);
+      return agents;
     });
   const t = o.timeout;
 
@@ -160,14 +170,21 @@ export const makeNodeEngine = (
       let settled = false;
       const arm = (ms: number | undefined, make: () => TransportError) => {
         if (timer !== undefined) clearTimeout(timer);
-        timer = ms === undefined ? undefined : setTimeout(() => req.destroy(make()), ms);
+        // Settled here, not by the `error` that `destroy` emits: Bun emits none while an agent's
+        // `createConnection` (a SOCKS tunnel) has not delivered the socket yet.
+        timer = ms === undefined ? undefined : setTimeout(() => {
+          const error = make();
+          fail(error);
+          req.destroy(error);
+        }, ms);
       };
       const fail = (error: unknown) => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         if (settled) return;
         settled = true;
-        reject(passThrough(error, signal) ? error : classify(error, request, phase, o.uds));
+        const tunnelled = phase === "connect" ? host.tunnel?.classify(error, request) : undefined;
+        reject(passThrough(error, signal) ? error : tunnelled ?? classify(error, request, phase, o.uds));
       };
       const req = (secure ? https : http).request({
         method: request.method,
@@ -179,8 +196,15 @@ export const makeNodeEngine = (
         ...(o.uds === undefined ? {} : { socketPath: o.uds }),
         ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
         ...(secure ? { servername: url.hostname } : {}),
+        // Userinfo becomes `Authorization: Basic` unless one is set, as fetch does.
+        ...(url.username === "" && url.password === ""
+          ? {}
+          : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
       });
-      const onAbort = () => req.destroy(signal!.reason);
+      const onAbort = () => {
+        fail(signal!.reason);
+        req.destroy(signal!.reason);
+      };
       if (signal?.aborted) return void onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       arm(t.connect, () => new ConnectTimeout(request, { detail: `no connection within ${t.connect} ms` }));
