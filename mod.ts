@@ -36,6 +36,7 @@ export {
   isTimeoutError,
   isTransportError,
   LocalProtocolError,
+  type NearMiss,
   type NetworkError,
   NetworkErrorBase,
   PoolTimeout,
@@ -55,7 +56,10 @@ export {
   TooManyRedirects,
   type TransportError,
   TransportErrorBase,
+  UnmatchedRequest,
+  UnrecordedRequest,
   UnsupportedProtocol,
+  UnusedInterceptors,
   WriteError,
   WriteTimeout,
 } from "./core/errors.ts";
@@ -80,7 +84,15 @@ export {
   type HandlerTransportStatics,
   type Lifespan,
 } from "./transports/handler.ts";
-export { type MockCall, type MockHandler, type MockResult, MockTransport } from "./transports/mock.ts";
+export {
+  type MockCall,
+  type MockHandler,
+  type MockOptions,
+  type MockResult,
+  MockTransport,
+  type MockTransportStatics,
+} from "./transports/mock.ts";
+export type { Interceptor, InterceptorState, InterceptSpec, JsonValue } from "./transports/mock_interceptors.ts";
 export {
   type HttpLimits,
   type HttpProxyOption,

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import type { HarNameValue } from "@switchyard/switchyard";
+ * import type { HarNameValue } from "@switchyard/switchyard/testing";
  * const header: HarNameValue = { name: "content-type", value: "application/json" };
  * ```
  */
@@ -31,7 +31,7 @@ export interface HarNameValue {
  *
  * @example
  * ```ts
- * import type { HarCookie } from "@switchyard/switchyard";
+ * import type { HarCookie } from "@switchyard/switchyard/testing";
  * const cookie: HarCookie = { name: "session", value: "[redacted]", httpOnly: true };
  * ```
  */
@@ -60,7 +60,7 @@ export interface HarCookie {
  *
  * @example
  * ```ts
- * import type { HarPostData } from "@switchyard/switchyard";
+ * import type { HarPostData } from "@switchyard/switchyard/testing";
  * const post: HarPostData = { mimeType: "application/json", text: '{"name":"Ada"}' };
  * ```
  */
@@ -82,7 +82,7 @@ export interface HarPostData {
  *
  * @example
  * ```ts
- * import type { HarParam } from "@switchyard/switchyard";
+ * import type { HarParam } from "@switchyard/switchyard/testing";
  * const param: HarParam = { name: "q", value: "switchyard" };
  * ```
  */
@@ -104,7 +104,7 @@ export interface HarParam {
  *
  * @example
  * ```ts
- * import type { HarRequest } from "@switchyard/switchyard";
+ * import type { HarRequest } from "@switchyard/switchyard/testing";
  * const request: HarRequest = {
  *   method: "GET", url: "http://api.test/users?page=2", httpVersion: "HTTP/1.1", cookies: [], headers: [],
  *   queryString: [{ name: "page", value: "2" }], headersSize: -1, bodySize: 0,
@@ -140,7 +140,7 @@ export interface HarRequest {
  *
  * @example
  * ```ts
- * import type { HarContent } from "@switchyard/switchyard";
+ * import type { HarContent } from "@switchyard/switchyard/testing";
  * const content: HarContent = { size: 2, mimeType: "application/json", text: "{}" };
  * ```
  */
@@ -165,7 +165,7 @@ export interface HarContent {
  *
  * @example
  * ```ts
- * import type { HarResponse } from "@switchyard/switchyard";
+ * import type { HarResponse } from "@switchyard/switchyard/testing";
  * const response: HarResponse = {
  *   status: 200, statusText: "OK", httpVersion: "HTTP/1.1", cookies: [], headers: [],
  *   content: { size: 0, mimeType: "" }, redirectURL: "", headersSize: -1, bodySize: 0,
@@ -202,7 +202,7 @@ export interface HarResponse {
  *
  * @example
  * ```ts
- * import type { HarTimings } from "@switchyard/switchyard";
+ * import type { HarTimings } from "@switchyard/switchyard/testing";
  * const timings: HarTimings = { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: 12.5, receive: 3 };
  * ```
  */
@@ -230,7 +230,7 @@ export interface HarTimings {
  *
  * @example
  * ```ts
- * import type { HarEntry } from "@switchyard/switchyard";
+ * import type { HarEntry } from "@switchyard/switchyard/testing";
  * const started = (entry: HarEntry) => new Date(entry.startedDateTime);
  * ```
  */
@@ -262,7 +262,7 @@ export interface HarEntry {
  *
  * @example
  * ```ts
- * import type { Har } from "@switchyard/switchyard";
+ * import type { Har } from "@switchyard/switchyard/testing";
  * const empty: Har = { log: { version: "1.2", creator: { name: "me", version: "1" }, entries: [] } };
  * ```
  */

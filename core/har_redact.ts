@@ -21,7 +21,7 @@ import { isSecretHeader, isSecretQueryKey, redactBody, REDACTED, redactUrl } fro
  *
  * @example
  * ```ts
- * import type { HarRedactOptions } from "@switchyard/switchyard";
+ * import type { HarRedactOptions } from "@switchyard/switchyard/testing";
  * const redact: HarRedactOptions = { headers: ["x-tenant-key"], query: ["code"], keep: ["cookie"] };
  * ```
  */

@@ -17,7 +17,7 @@ import { type Har, type HarEntry, harOf, readHarText } from "./har.ts";
  *
  * @example
  * ```ts
- * import type { HarSink } from "@switchyard/switchyard";
+ * import type { HarSink } from "@switchyard/switchyard/testing";
  * const documents: unknown[] = [];
  * const sink: HarSink = (har) => void documents.push(har);
  * ```

@@ -18,7 +18,7 @@ import { type Plugin, Plugin as Plugins } from "../core/plugin.ts";
  *
  * @example
  * ```ts
- * import type { RecordOptions } from "@switchyard/switchyard";
+ * import type { RecordOptions } from "@switchyard/switchyard/testing";
  * const options: RecordOptions = { path: "recordings/api.har", redact: { headers: ["x-tenant-key"] } };
  * ```
  */
@@ -44,7 +44,8 @@ export interface RecordOptions {
  *
  * @example
  * ```ts
- * import { Client, MockTransport, type Recorder, record } from "@switchyard/switchyard";
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * import { type Recorder, record } from "@switchyard/switchyard/testing";
  * const recorder: Recorder = record();
  * await using client = Client.make({ transport: MockTransport.make(() => new Response("ok")), plugins: [recorder] });
  * await (await client.fetch("http://api.test/")).text();
@@ -85,7 +86,8 @@ const checkOptions = object({
  *
  * @example Recording to a sink, a secret redacted
  * ```ts
- * import { Client, type Har, MockTransport, record } from "@switchyard/switchyard";
+ * import { Client, MockTransport } from "@switchyard/switchyard";
+ * import { type Har, record } from "@switchyard/switchyard/testing";
  * let last: Har | undefined;
  * const recorder = record({ sink: (har) => void (last = har) });
  * await using client = Client.make({ transport: MockTransport.make(() => Response.json({ ok: true })), plugins: [recorder] });

@@ -54,71 +54,92 @@ bothLanes("interceptors: method, url, path, query, headers and body each decide 
     await text(new Request("http://api.test/users", { method: "POST", body: '{ "tags": ["x"], "name": "Ada" }' })),
     "by JSON body",
   );
-  assert.equal(await text(new Request("http://api.test/notes", { method: "POST", body: "hello there" })), "by body regexp");
-  assert.equal(await text(new Request("http://api.test/notes", { method: "POST", body: "a long note!" })), "by predicate");
+  assert.equal(
+    await text(new Request("http://api.test/notes", { method: "POST", body: "hello there" })),
+    "by body regexp",
+  );
+  assert.equal(
+    await text(new Request("http://api.test/notes", { method: "POST", body: "a long note!" })),
+    "by predicate",
+  );
   assert.equal(await text(new Request("http://api.test/exact?a=1&b=2", { method: "POST" })), "by exact query");
   const extra = await send(mock, new Request("http://api.test/exact?a=1&b=2&c=3", { method: "POST" })).catch((e) => e);
   assert.ok(extra instanceof UnmatchedRequest, "a query in the path must match exactly");
 });
 
-bothLanes("interceptors: reply with parts, a function, an Effect; fail with an error or a builder", async ({ send }) => {
-  const mock = MockTransport.make();
-  mock.on({ path: "/json" }).reply(200, { id: 1 });
-  mock.on({ path: "/typed" }).reply(200, { id: 2 }, { "content-type": "application/vnd.api+json", "x-a": "1" });
-  mock.on({ path: "/bytes" }).reply(200, new Uint8Array([1, 2, 3]));
-  mock.on({ path: "/empty" }).reply(204);
-  mock.on({ method: "POST", path: "/echo" }).reply(async (request) => new Response(`echo ${await request.text()}`));
-  mock.on({ path: "/effect" }).reply(() => Effect.succeed(new Response("from an Effect")));
-  mock.on({ path: "/refused" }).fail((request) => new ConnectError(request, { detail: "simulated" }));
-  const timeout = new ReadTimeout({ method: "GET", url: "http://api.test/slow" });
-  mock.on({ path: "/slow" }).fail(timeout);
-  const jsonResponse = await send(mock, new Request("http://api.test/json"));
-  assert.equal(jsonResponse.headers.get("content-type"), "application/json");
-  assert.deepEqual(await jsonResponse.json(), { id: 1 });
-  const typed = await send(mock, new Request("http://api.test/typed"));
-  assert.equal(typed.headers.get("content-type"), "application/vnd.api+json");
-  assert.equal(typed.headers.get("x-a"), "1");
-  assert.deepEqual(await typed.json(), { id: 2 });
-  assert.deepEqual([...new Uint8Array(await (await send(mock, new Request("http://api.test/bytes"))).arrayBuffer())], [
-    1,
-    2,
-    3,
-  ]);
-  const empty = await send(mock, new Request("http://api.test/empty"));
-  assert.equal(empty.status, 204);
-  assert.equal(empty.body, null);
-  // The interceptor's function gets the request unread, even when matching read a copy of its body.
-  assert.equal(
-    await (await send(mock, new Request("http://api.test/echo", { method: "POST", body: "payload" }))).text(),
-    "echo payload",
-  );
-  assert.equal(await (await send(mock, new Request("http://api.test/effect"))).text(), "from an Effect");
-  const refused = await send(mock, new Request("http://api.test/refused")).catch((e) => e);
-  assert.ok(refused instanceof ConnectError);
-  assert.match(refused.message, /Could not connect: GET http:\/\/api\.test\/refused \(simulated\)/);
-  assert.equal(await send(mock, new Request("http://api.test/slow")).catch((e) => e), timeout);
-  mock.assertAllUsed();
-});
+bothLanes(
+  "interceptors: reply with parts, a function, an Effect; fail with an error or a builder",
+  async ({ send }) => {
+    const mock = MockTransport.make();
+    mock.on({ path: "/json" }).reply(200, { id: 1 });
+    mock.on({ path: "/typed" }).reply(200, { id: 2 }, { "content-type": "application/vnd.api+json", "x-a": "1" });
+    mock.on({ path: "/bytes" }).reply(200, new Uint8Array([1, 2, 3]));
+    mock.on({ path: "/empty" }).reply(204);
+    mock.on({ method: "POST", path: "/echo" }).reply(async (request) => new Response(`echo ${await request.text()}`));
+    mock.on({ path: "/effect" }).reply(() => Effect.succeed(new Response("from an Effect")));
+    mock.on({ path: "/refused" }).fail((request) => new ConnectError(request, { detail: "simulated" }));
+    const timeout = new ReadTimeout({ method: "GET", url: "http://api.test/slow" });
+    mock.on({ path: "/slow" }).fail(timeout);
+    const jsonResponse = await send(mock, new Request("http://api.test/json"));
+    assert.equal(jsonResponse.headers.get("content-type"), "application/json");
+    assert.deepEqual(await jsonResponse.json(), { id: 1 });
+    const typed = await send(mock, new Request("http://api.test/typed"));
+    assert.equal(typed.headers.get("content-type"), "application/vnd.api+json");
+    assert.equal(typed.headers.get("x-a"), "1");
+    assert.deepEqual(await typed.json(), { id: 2 });
+    assert.deepEqual(
+      [...new Uint8Array(await (await send(mock, new Request("http://api.test/bytes"))).arrayBuffer())],
+      [
+        1,
+        2,
+        3,
+      ],
+    );
+    const empty = await send(mock, new Request("http://api.test/empty"));
+    assert.equal(empty.status, 204);
+    assert.equal(empty.body, null);
+    // The interceptor's function gets the request unread, even when matching read a copy of its body.
+    assert.equal(
+      await (await send(mock, new Request("http://api.test/echo", { method: "POST", body: "payload" }))).text(),
+      "echo payload",
+    );
+    assert.equal(await (await send(mock, new Request("http://api.test/effect"))).text(), "from an Effect");
+    const refused = await send(mock, new Request("http://api.test/refused")).catch((e) => e);
+    assert.ok(refused instanceof ConnectError);
+    assert.match(refused.message, /Could not connect: GET http:\/\/api\.test\/refused \(simulated\)/);
+    assert.equal(await send(mock, new Request("http://api.test/slow")).catch((e) => e), timeout);
+    mock.assertAllUsed();
+  },
+);
 
-bothLanes("interceptors: once by default, then times(n), persist(); the history says who answered", async ({ send }) => {
-  const mock = MockTransport.make({ handler: () => new Response("handler") });
-  mock.on({ path: "/once" }).reply(200, "once");
-  mock.on({ path: "/twice" }).reply(200, "twice").times(2);
-  mock.on({ path: "/always" }).persist().reply(200, "always");
-  const text = async (path: string) => await (await send(mock, new Request(`http://api.test${path}`))).text();
-  assert.deepEqual(
-    [await text("/once"), await text("/once"), await text("/twice"), await text("/twice"), await text("/twice")],
-    ["once", "handler", "twice", "twice", "handler"],
-  );
-  for (let i = 0; i < 5; i++) assert.equal(await text("/always"), "always");
-  assert.deepEqual(mock.pending(), [], "a persisted interceptor used once is not pending");
-  assert.deepEqual(mock.calls.slice(0, 3).map((c) => c.by), ["interceptor * /once", "handler", "interceptor * /twice"]);
-  assert.deepEqual(mock.calls[0]!.outcome, { status: 200 });
-});
+bothLanes(
+  "interceptors: once by default, then times(n), persist(); the history says who answered",
+  async ({ send }) => {
+    const mock = MockTransport.make({ handler: () => new Response("handler") });
+    mock.on({ path: "/once" }).reply(200, "once");
+    mock.on({ path: "/twice" }).reply(200, "twice").times(2);
+    mock.on({ path: "/always" }).persist().reply(200, "always");
+    const text = async (path: string) => await (await send(mock, new Request(`http://api.test${path}`))).text();
+    assert.deepEqual(
+      [await text("/once"), await text("/once"), await text("/twice"), await text("/twice"), await text("/twice")],
+      ["once", "handler", "twice", "twice", "handler"],
+    );
+    for (let i = 0; i < 5; i++) assert.equal(await text("/always"), "always");
+    assert.deepEqual(mock.pending(), [], "a persisted interceptor used once is not pending");
+    assert.deepEqual(mock.calls.slice(0, 3).map((c) => c.by), [
+      "interceptor * /once",
+      "handler",
+      "interceptor * /twice",
+    ]);
+    assert.deepEqual(mock.calls[0]!.outcome, { status: 200 });
+  },
+);
 
 bothLanes("interceptors: an unmatched request fails, showing itself (redacted) and the closest", async ({ send }) => {
   const mock = MockTransport.make();
-  mock.on({ method: "GET", path: "/users", query: { page: "2" }, headers: { authorization: "Bearer right" } }).reply(200);
+  mock.on({ method: "GET", path: "/users", query: { page: "2" }, headers: { authorization: "Bearer right" } }).reply(
+    200,
+  );
   mock.on({ method: "POST", url: "http://api.test/users", body: { name: "Ada" } }).reply(201);
   mock.on({ path: "/health" }).reply(200);
   const error = await send(
@@ -218,7 +239,10 @@ bothLanes("interceptors: passthrough sends allowed hosts to a real server; other
     const passthrough = HttpTransport.make();
     let closed = 0;
     const mock = MockTransport.make({
-      passthrough: { ...passthrough, close: () => Effect.andThen(passthrough.close(), Effect.sync(() => void closed++)) },
+      passthrough: {
+        ...passthrough,
+        close: () => Effect.andThen(passthrough.close(), Effect.sync(() => void closed++)),
+      },
       allow: [`http://127.0.0.1:${server.port}`],
     });
     mock.on({ path: "/mocked" }).reply(200, "mocked");
@@ -266,9 +290,9 @@ bothLanes("interceptors: an interceptor with no answer says so", async ({ send }
 bothLanes("interceptors: a JSON body matcher reports a body that is not JSON", async ({ send }) => {
   const mock = MockTransport.make();
   mock.on({ method: "POST", path: "/users", body: { name: "Ada" } }).reply(201);
-  const error = await send(mock, new Request("http://api.test/users", { method: "POST", body: "name=Ada" })).catch((e) =>
-    e
-  );
+  const error = await send(mock, new Request("http://api.test/users", { method: "POST", body: "name=Ada" })).catch((
+    e,
+  ) => e);
   assert.ok(error instanceof UnmatchedRequest);
   assert.deepEqual(error.closest[0]!.differences, ['body: expected JSON {"name":"Ada"}, got name=Ada (not JSON)']);
   const ok = await send(mock, new Request("http://api.test/users", json({ name: "Ada" })));

@@ -6,31 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { Effect } from "effect";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client, ConnectError, type Har, HttpTransport, InvalidOptions, MockTransport, record } from "../mod.ts";
+import { Client, ConnectError, HttpTransport, InvalidOptions, MockTransport } from "../mod.ts";
+import { type Har, record } from "../testing.ts";
 import { runChild } from "./fixtures/child.ts";
 import { withServer } from "./fixtures/server.ts";
+import { inTempDir } from "./fixtures/temp_dir.ts";
 import { test, testOn } from "./harness.ts";
 import { validateHar } from "./har_validator.ts";
 import { bothLanes } from "./lanes.ts";
 
-/** A fresh folder under the git-ignored .tmp/, removed after `fn`. */
-const inTempDir = async (fn: (dir: string) => Promise<void>): Promise<void> => {
-  const root = new URL("../.tmp/", import.meta.url).pathname;
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, "har-"));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
-
 const readHar = (path: string): Har => JSON.parse(readFileSync(path, "utf8"));
 
 bothLanes("record: an exchange with a real server becomes a HAR 1.2 entry, written to a file", async ({ call }) => {
-  await inTempDir(async (dir) => {
+  await inTempDir("har", async (dir) => {
     await withServer(async (request) => {
       const body = await request.text();
       return Response.json({ got: JSON.parse(body), path: new URL(request.url).pathname }, {
@@ -272,10 +262,12 @@ testOn(
   "record: on Deno, writing without --allow-write fails flush() with Deno's error",
   async () => {
     const mod = new URL("../mod.ts", import.meta.url).href;
+    const testing = new URL("../testing.ts", import.meta.url).href;
     const target = new URL("../.tmp/denied.har", import.meta.url).pathname;
     const out = await runChild(
       `
-    import { Client, MockTransport, record } from ${JSON.stringify(mod)};
+    import { Client, MockTransport } from ${JSON.stringify(mod)};
+    import { record } from ${JSON.stringify(testing)};
     const recorder = record({ path: ${JSON.stringify(target)} });
     const client = Client.make({ transport: MockTransport.make(() => new Response("ok")), plugins: [recorder] });
     await (await client.fetch("http://api.test/")).text();

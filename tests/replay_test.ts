@@ -5,36 +5,24 @@
  * hand in Chrome's exact shape). Both lanes.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Effect } from "effect";
 import {
   Client,
   ConnectError,
-  type Har,
   HttpTransport,
   InvalidOptions,
   MockTransport,
   ReadTimeout,
-  record,
-  replay,
   UnrecordedRequest,
 } from "../mod.ts";
+import { type Har, record, replay } from "../testing.ts";
 import { withServer } from "./fixtures/server.ts";
+import { inTempDir } from "./fixtures/temp_dir.ts";
 import { test } from "./harness.ts";
 import { validateHar } from "./har_validator.ts";
 import { bothLanes } from "./lanes.ts";
-
-const inTempDir = async (fn: (dir: string) => Promise<void>): Promise<void> => {
-  const root = new URL("../.tmp/", import.meta.url).pathname;
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, "replay-"));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
 
 const browserHar = (): Har =>
   JSON.parse(readFileSync(new URL("./fixtures/browser.har", import.meta.url), "utf8")) as Har;
@@ -67,7 +55,7 @@ bothLanes(
       ["/missing"],
     ]);
     const origin = new URL(har.log.entries[0]!.request.url).origin;
-    await inTempDir(async (dir) => {
+    await inTempDir("replay", async (dir) => {
       const path = join(dir, "api.har");
       writeFileSync(path, JSON.stringify(har));
       await using client = Client.make({ baseUrl: origin, transport: replay({ har: path }) });
@@ -138,7 +126,7 @@ bothLanes("replay: entries recorded for the same request replay in order, the la
 bothLanes(
   "replay: record-missing sends what is missing to the real server, records it, then replays it",
   async ({ call }) => {
-    await inTempDir(async (dir) => {
+    await inTempDir("replay", async (dir) => {
       let served = 0;
       await withServer((request) => {
         served++;
@@ -269,7 +257,7 @@ bothLanes("replay: a recorded failure replays as the same error", async ({ call 
 });
 
 bothLanes("replay: a missing or unusable recording says so on the first request", async ({ call }) => {
-  await inTempDir(async (dir) => {
+  await inTempDir("replay", async (dir) => {
     await using missing = Client.make({ transport: replay({ har: join(dir, "none.har") }) });
     const absent = await call(missing, "http://api.test/").catch((e) => e);
     assert.ok(absent instanceof UnrecordedRequest);

@@ -51,7 +51,7 @@ import {
  *
  * @example
  * ```ts
- * import type { ReplayMode } from "@switchyard/switchyard";
+ * import type { ReplayMode } from "@switchyard/switchyard/testing";
  * const mode: ReplayMode = Deno.env.get("RECORD") ? "record-missing" : "replay";
  * ```
  */
@@ -62,7 +62,8 @@ export type ReplayMode = "replay" | "record-missing" | "passthrough";
  *
  * @example
  * ```ts
- * import { HttpTransport, type ReplayOptions } from "@switchyard/switchyard";
+ * import { HttpTransport } from "@switchyard/switchyard";
+ * import { type ReplayOptions } from "@switchyard/switchyard/testing";
  * const options: ReplayOptions = {
  *   har: "tests/fixtures/api.har",
  *   mode: "record-missing",
@@ -97,7 +98,7 @@ export interface ReplayOptions {
  *
  * @example
  * ```ts
- * import { replay, type ReplayTransport } from "@switchyard/switchyard";
+ * import { replay, type ReplayTransport } from "@switchyard/switchyard/testing";
  * const replayer: ReplayTransport = replay({ har: { log: { version: "1.2", creator: { name: "t", version: "1" }, entries: [] } } });
  * console.assert((await replayer.har()).log.entries.length === 0);
  * ```
@@ -200,7 +201,8 @@ const readBytes = (request: Request): Effect.Effect<Uint8Array | undefined, Tran
  *
  * @example Replaying a recording, and what an unrecorded request says
  * ```ts
- * import { Client, record, replay, MockTransport, UnrecordedRequest } from "@switchyard/switchyard";
+ * import { Client, MockTransport, UnrecordedRequest } from "@switchyard/switchyard";
+ * import { record, replay } from "@switchyard/switchyard/testing";
  * const recorder = record();
  * await using live = Client.make({ transport: MockTransport.make(() => Response.json({ id: 1 })), plugins: [recorder] });
  * await (await live.fetch("http://api.test/users/1")).json();

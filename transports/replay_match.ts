@@ -18,7 +18,7 @@ import { bodyExcerpt } from "../core/redact.ts";
  *
  * @example
  * ```ts
- * import type { ReplayKeyInput } from "@switchyard/switchyard";
+ * import type { ReplayKeyInput } from "@switchyard/switchyard/testing";
  * const byPathOnly = (input: ReplayKeyInput) => `${input.method} ${input.url.pathname}`;
  * ```
  */
@@ -40,7 +40,7 @@ export interface ReplayKeyInput {
  *
  * @example
  * ```ts
- * import type { ReplayMatch } from "@switchyard/switchyard";
+ * import type { ReplayMatch } from "@switchyard/switchyard/testing";
  * const match: ReplayMatch = { ignoreQuery: ["_ts"], headers: ["accept"], body: false };
  * ```
  */
