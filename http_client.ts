@@ -17,3 +17,9 @@
  * @module
  */
 export { SwitchyardHttpClient, type SwitchyardHttpClientStatics, toHttpClient } from "./client/effect_http.ts";
+export {
+  type HttpAppOptions,
+  type HttpAppRequirements,
+  HttpAppTransport,
+  type HttpAppTransportStatics,
+} from "./transports/http_app.ts";

@@ -37,6 +37,7 @@ export {
   isTimeoutError,
   isTransportError,
   LocalProtocolError,
+  type NearMiss,
   type NetworkError,
   NetworkErrorBase,
   PoolTimeout,
@@ -57,7 +58,10 @@ export {
   TooManyRedirects,
   type TransportError,
   TransportErrorBase,
+  UnmatchedRequest,
+  UnrecordedRequest,
   UnsupportedProtocol,
+  UnusedInterceptors,
   WriteError,
   WriteTimeout,
 } from "./core/errors.ts";
@@ -89,7 +93,15 @@ export {
   type HandlerTransportStatics,
   type Lifespan,
 } from "./transports/handler.ts";
-export { type MockCall, type MockHandler, type MockResult, MockTransport } from "./transports/mock.ts";
+export {
+  type MockCall,
+  type MockHandler,
+  type MockOptions,
+  type MockResult,
+  MockTransport,
+  type MockTransportStatics,
+} from "./transports/mock.ts";
+export type { Interceptor, InterceptorState, InterceptSpec, JsonValue } from "./transports/mock_interceptors.ts";
 export {
   type HttpLimits,
   type HttpProxyOption,

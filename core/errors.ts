@@ -21,13 +21,16 @@
  * │   ├── ProxyError                 the proxy refused, failed or asked for credentials
  * │   ├── UnsupportedProtocol        no transport speaks this URL's scheme
  * │   ├── AppError                   an in-process handler threw
- * │   └── CredentialsError           a credential source (a bearer token function) failed: never sent
+ * │   ├── CredentialsError           a credential source (a bearer token function) failed: never sent
+ * │   ├── UnmatchedRequest           a mock had no interceptor for it (shows the closest ones)
+ * │   └── UnrecordedRequest          a replay had no recorded entry for it (shows the nearest ones)
  * ├── InvalidUrl                     above the transport: the URL could not be built
  * ├── TooManyRedirects
  * ├── RedirectRefused                `redirect: "error"`, or a 307/308 that would re-send a one-shot body
  * ├── HttpStatusError                raised on request by `raiseForStatus`
  * ├── DecodingError                  a body did not decode or did not match its schema
- * └── InvalidOptions                 a bad option, found at construction
+ * ├── InvalidOptions                 a bad option, found at construction
+ * └── UnusedInterceptors             `mock.assertAllUsed()`: interceptors the code under test never used up
  * ```
  *
  * Every request-bound error carries the request's `method` and `url` (with
@@ -697,6 +700,130 @@ export class CredentialsError extends TransportErrorBase {
 }
 
 /**
+ * A candidate answer that came close to a request: an interceptor, or a
+ * recorded entry, with what differed.
+ *
+ * @example
+ * ```ts
+ * import type { NearMiss } from "@switchyard/switchyard";
+ * const miss: NearMiss = { candidate: "GET http://api.test/users", differences: ["method: expected GET, got POST"] };
+ * ```
+ */
+export interface NearMiss {
+  /** The candidate, described (URLs redacted). */
+  readonly candidate: string;
+  /** What differed, one line each (`"body: expected ..., got ..."`); empty when only its uses were spent. */
+  readonly differences: ReadonlyArray<string>;
+}
+
+/** `detail` of an unmatched request: what was asked, then each near miss with its differences. */
+const describeMisses = (what: string, asked: string, misses: ReadonlyArray<NearMiss>, none: string): string => {
+  const head = asked ? `${asked}; ` : "";
+  if (misses.length === 0) return `${head}${none}`;
+  const lines = misses.map((miss, i) =>
+    `\n  ${i + 1}. ${miss.candidate}${miss.differences.map((d) => `\n     - ${d}`).join("")}`
+  );
+  return `${head}the closest ${what}:${lines.join("")}\n`;
+};
+
+/**
+ * A `MockTransport` had no interceptor for a request, and no passthrough or
+ * handler took it. `closest` lists the interceptors nearest to it, each with
+ * what differed; the message shows them, and the request (redacted).
+ *
+ * @example
+ * ```ts
+ * import { MockTransport, UnmatchedRequest } from "@switchyard/switchyard";
+ * const mock = MockTransport.make();
+ * mock.on({ method: "GET", path: "/users" }).reply(200, []);
+ * const error = await mock.fetch(new Request("http://api.test/user")).catch((e) => e);
+ * console.assert(error instanceof UnmatchedRequest && error.closest.length === 1);
+ * // error.message: "No interceptor matched: GET http://api.test/user (the closest interceptors:
+ * //   1. GET /users
+ * //      - path: expected /users, got /user ...
+ * ```
+ */
+export class UnmatchedRequest extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "UnmatchedRequest" as const;
+  /** The interceptors nearest to the request, closest first, with what differed. */
+  readonly closest: ReadonlyArray<NearMiss>;
+  /** Builds the error; `asked` describes the request beyond its method and URL (redacted), e.g. its body. */
+  constructor(request: RequestLike, closest: ReadonlyArray<NearMiss>, asked = "") {
+    super(
+      request,
+      { detail: describeMisses("interceptors", asked, closest, "no interceptor is registered") },
+      "No interceptor matched",
+      "Add one with `mock.on({...})`, or let its host reach a real transport with `passthrough` and `allow`.",
+    );
+    this.closest = closest;
+  }
+}
+
+/**
+ * A replay transport had no recorded entry for a request. `nearest` lists
+ * the recorded entries nearest to it, each with what differed.
+ *
+ * @example
+ * ```ts
+ * import { UnrecordedRequest } from "@switchyard/switchyard";
+ * const error = new UnrecordedRequest({ method: "GET", url: "http://api.test/b" }, [
+ *   { candidate: "GET http://api.test/a (entry 0)", differences: ["path: expected /a, got /b"] },
+ * ]);
+ * console.assert(error.nearest.length === 1);
+ * ```
+ */
+export class UnrecordedRequest extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "UnrecordedRequest" as const;
+  /** The recorded entries nearest to the request, nearest first, with what differed. */
+  readonly nearest: ReadonlyArray<NearMiss>;
+  /** Builds the error; `asked` describes the request beyond its method and URL; `none` says why nothing is near. */
+  constructor(request: RequestLike, nearest: ReadonlyArray<NearMiss>, asked = "", none = "the recording is empty") {
+    super(
+      request,
+      { detail: describeMisses("recorded entries", asked, nearest, none) },
+      "Nothing recorded matches",
+      'Record it (mode "record-missing" with a `transport`), or check what the code under test sends.',
+    );
+    this.nearest = nearest;
+  }
+}
+
+/**
+ * `mock.assertAllUsed()` found interceptors the code under test did not use
+ * up. `interceptors` describes each, with how often it was used.
+ *
+ * @example
+ * ```ts
+ * import { MockTransport, UnusedInterceptors } from "@switchyard/switchyard";
+ * const mock = MockTransport.make();
+ * mock.on({ method: "GET", url: "http://api.test/a" }).reply(200);
+ * try {
+ *   mock.assertAllUsed();
+ * } catch (e) {
+ *   console.assert(e instanceof UnusedInterceptors && e.interceptors.length === 1);
+ * }
+ * ```
+ */
+export class UnusedInterceptors extends SwitchyardError {
+  /** Tag. */
+  readonly _tag = "UnusedInterceptors" as const;
+  /** Each interceptor not used up, described with its uses (`"GET http://api.test/a (used 0 of 1)"`). */
+  readonly interceptors: ReadonlyArray<string>;
+  /** Builds the error from the descriptions of the interceptors not used up. */
+  constructor(interceptors: ReadonlyArray<string>) {
+    const n = interceptors.length;
+    super({
+      message: `${n} interceptor${n === 1 ? " was" : "s were"} not used up:${
+        interceptors.map((i) => `\n  - ${i}`).join("")
+      }\nThe code under test did not send these requests; remove them, or find out why it did not.`,
+    });
+    this.interceptors = interceptors;
+  }
+}
+
+/**
  * Any of the four timeouts.
  *
  * @example
@@ -744,7 +871,9 @@ export type TransportError =
   | ProxyError
   | UnsupportedProtocol
   | AppError
-  | CredentialsError;
+  | CredentialsError
+  | UnmatchedRequest
+  | UnrecordedRequest;
 /**
  * Anything a client request may fail with.
  *

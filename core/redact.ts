@@ -7,13 +7,28 @@
 /** Query parameters whose values are treated as secrets. */
 const SECRET_PARAM = /token|secret|password|passwd|pwd|api[-_]?key|apikey|auth|signature|sig|credential|session/i;
 
+/**
+ * Whether a query parameter's (or form field's) name looks like it holds a
+ * secret (`token`, `api_key`, `password`, `signature`, ...).
+ *
+ * @example
+ * ```ts
+ * import { isSecretQueryKey } from "./redact.ts";
+ * isSecretQueryKey("access_token"); // true
+ * isSecretQueryKey("page"); // false
+ * ```
+ */
+export const isSecretQueryKey = (name: string): boolean => SECRET_PARAM.test(name);
+
 /** What stands in for a redacted value. */
 export const REDACTED = "[redacted]";
 
 /**
  * Returns `url` with its userinfo and secret-looking query values replaced by
- * `[redacted]`. Input that does not parse as a URL is returned with anything
- * before an `@` in its authority hidden, so a malformed URL cannot leak either.
+ * `[redacted]` (`isSecretKey` says which keys are secret; by default
+ * `isSecretQueryKey`). Input that does not parse as a URL is returned with
+ * anything before an `@` in its authority hidden, so a malformed URL cannot
+ * leak either.
  *
  * @example
  * ```ts
@@ -22,7 +37,7 @@ export const REDACTED = "[redacted]";
  * // "https://[redacted]@example.com/a?token=%5Bredacted%5D&q=1"
  * ```
  */
-export const redactUrl = (url: string | URL): string => {
+export const redactUrl = (url: string | URL, isSecretKey: (name: string) => boolean = isSecretQueryKey): string => {
   const text = String(url);
   // Fast path: nothing that could hold a secret.
   if (!text.includes("@") && !text.includes("?")) return text;
@@ -36,7 +51,7 @@ export const redactUrl = (url: string | URL): string => {
   parsed.username = "";
   parsed.password = "";
   for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, REDACTED);
+    if (isSecretKey(key)) parsed.searchParams.set(key, REDACTED);
   }
   const out = parsed.href;
   return hadUserinfo ? out.replace("://", `://${REDACTED}@`) : out;
@@ -62,3 +77,66 @@ const SECRET_HEADERS = new Set([
  * ```
  */
 export const isSecretHeader = (name: string): boolean => SECRET_HEADERS.has(name.toLowerCase());
+
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+const redactJson = (value: unknown, isSecretKey: (name: string) => boolean): unknown => {
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, isSecretKey));
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = isSecretKey(key) ? REDACTED : redactJson(v, isSecretKey);
+  return out;
+};
+
+/**
+ * `text` with the values of secret-looking fields replaced by `[redacted]`:
+ * the fields of a JSON body (at any depth), or of a form body
+ * (`application/x-www-form-urlencoded`). Any other text is returned as it is.
+ * A JSON body comes back re-serialised without whitespace.
+ *
+ * @example
+ * ```ts
+ * import { redactBody } from "./redact.ts";
+ * redactBody('{"user":"ada","password":"hunter2"}', "application/json"); // '{"user":"ada","password":"[redacted]"}'
+ * redactBody("user=ada&token=abc", "application/x-www-form-urlencoded"); // "user=ada&token=%5Bredacted%5D"
+ * ```
+ */
+export const redactBody = (
+  text: string,
+  contentType: string | null | undefined,
+  isSecretKey: (name: string) => boolean = isSecretQueryKey,
+): string => {
+  if (FORM.test(contentType ?? "")) {
+    const params = new URLSearchParams(text);
+    let changed = false;
+    for (const key of new Set(params.keys())) {
+      if (isSecretKey(key)) {
+        params.set(key, REDACTED);
+        changed = true;
+      }
+    }
+    return changed ? params.toString() : text;
+  }
+  const first = text.trimStart()[0];
+  if (first !== "{" && first !== "[") return text;
+  try {
+    return JSON.stringify(redactJson(JSON.parse(text), isSecretKey));
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * A body for a message: secret-looking fields redacted (`redactBody`), cut to
+ * `max` characters.
+ *
+ * @example
+ * ```ts
+ * import { bodyExcerpt } from "./redact.ts";
+ * bodyExcerpt('{"token":"abc"}', "application/json"); // '{"token":"[redacted]"}'
+ * ```
+ */
+export const bodyExcerpt = (text: string, contentType: string | null | undefined, max = 120): string => {
+  const redacted = redactBody(text, contentType);
+  return redacted.length > max ? `${redacted.slice(0, max)}… (${redacted.length} characters)` : redacted;
+};

@@ -38,7 +38,10 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "TooManyRedirects",
     "Transport",
     "TransportErrorBase",
+    "UnmatchedRequest",
+    "UnrecordedRequest",
     "UnsupportedProtocol",
+    "UnusedInterceptors",
     "WriteError",
     "WriteTimeout",
     "auth",
@@ -58,8 +61,9 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "raiseForStatus",
     "raiseForStatusPromise",
   ],
-  "../http_client.ts": ["SwitchyardHttpClient", "toHttpClient"],
+  "../http_client.ts": ["HttpAppTransport", "SwitchyardHttpClient", "toHttpClient"],
   "../router.ts": ["Router", "UrlPattern"],
+  "../testing.ts": ["faults", "record", "replay"],
 };
 
 for (const [entry, names] of Object.entries(SURFACE)) {
