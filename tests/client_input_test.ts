@@ -13,7 +13,7 @@ import {
   InvalidUrl,
   LocalProtocolError,
   RedirectRefused,
-  Transport,
+  type Transport,
 } from "../mod.ts";
 import { test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
