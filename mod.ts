@@ -23,6 +23,8 @@
  */
 export {
   AppError,
+  CircuitOpen,
+  type CircuitOpenFields,
   type ClientError,
   ConnectError,
   ConnectTimeout,
@@ -38,6 +40,7 @@ export {
   LocalProtocolError,
   type NetworkError,
   NetworkErrorBase,
+  NoHealthyUpstream,
   PoolTimeout,
   type ProtocolError,
   ProtocolErrorBase,
@@ -49,6 +52,8 @@ export {
   type RequestErrorFields,
   type RequestErrorOptions,
   type RequestLike,
+  RetryAfterTooLong,
+  type RetryAfterTooLongFields,
   SwitchyardError,
   type TimeoutError,
   TimeoutErrorBase,
@@ -63,6 +68,16 @@ export { Transport, type TransportSpec, type TransportStatics, type WrapSpec } f
 export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Steps } from "./core/plugin.ts";
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
+export { retry } from "./plugins/retry.ts";
+export {
+  type RetryAfterPolicy,
+  type RetryInfo,
+  retryInfo,
+  type RetryOptions,
+  type RetryOutcome,
+  type RetryRecord,
+  type RetryStop,
+} from "./plugins/retry_policy.ts";
 export {
   Client,
   type ClientExplanation,

@@ -9,6 +9,7 @@ import { test } from "./harness.ts";
 const SURFACE: Record<string, ReadonlyArray<string>> = {
   "../mod.ts": [
     "AppError",
+    "CircuitOpen",
     "Client",
     "ConnectError",
     "ConnectTimeout",
@@ -22,6 +23,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "MockTransport",
     "Mounts",
     "NetworkErrorBase",
+    "NoHealthyUpstream",
     "Plugin",
     "PoolTimeout",
     "ProtocolErrorBase",
@@ -30,6 +32,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "ReadTimeout",
     "RemoteProtocolError",
     "RequestError",
+    "RetryAfterTooLong",
     "SwitchyardError",
     "TimeoutErrorBase",
     "TooManyRedirects",
@@ -48,6 +51,8 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "logging",
     "raiseForStatus",
     "raiseForStatusPromise",
+    "retry",
+    "retryInfo",
   ],
   "../http_client.ts": ["SwitchyardHttpClient", "toHttpClient"],
   "../router.ts": ["Router", "UrlPattern"],
