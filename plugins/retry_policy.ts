@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { Duration, Effect, Random, Result, Schedule } from "effect";
-import * as Headers from "effect/http/Headers";
+import { Duration, Effect, Random, Schedule } from "effect";
 import {
   CircuitOpen,
   InvalidOptions,
@@ -17,6 +16,7 @@ import {
   type TransportError,
 } from "../core/errors.ts";
 import { array, custom, number, object, optional, string } from "../core/options.ts";
+import { retryAfterMs } from "./http_facts.ts";
 import { planReplay, type Replay } from "./replay.ts";
 
 /**
@@ -366,12 +366,7 @@ const stop = (stopped: RetryStop | undefined): Verdict => ({ _tag: "stop", stopp
 const hintOf = (config: RetryConfig, outcome: RetryOutcome, now: number): number | undefined => {
   if (config.retryAfter === undefined) return undefined;
   if (outcome instanceof CircuitOpen || outcome instanceof NoHealthyUpstream) return outcome.retryAfterMs;
-  if (!(outcome instanceof Response)) return undefined;
-  const header = outcome.headers.get("retry-after");
-  if (header === null) return undefined;
-  // An invalid Retry-After is treated as absent (RFC 9110 §10.2.3).
-  const parsed = Headers.parseRetryAfter(header);
-  return Result.isSuccess(parsed) ? Duration.toMillis(Headers.retryAfterDelay(parsed.success, now)) : undefined;
+  return outcome instanceof Response ? retryAfterMs(outcome, now) : undefined;
 };
 
 const mayResend = (config: RetryConfig, request: Request): boolean => {
