@@ -69,6 +69,8 @@ export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Step
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
 export { retry } from "./plugins/retry.ts";
+export { balance, type BalanceOptions, type BalanceTransport, type WeightedUpstream } from "./plugins/balance.ts";
+export { type BalanceStrategy, type UpstreamState } from "./plugins/balance_pool.ts";
 export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin } from "./plugins/circuit_breaker.ts";
 export { type CircuitState, type CircuitVerdict, type TripPolicy } from "./plugins/circuit_state.ts";
 export {

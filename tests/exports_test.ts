@@ -41,6 +41,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "UnsupportedProtocol",
     "WriteError",
     "WriteTimeout",
+    "balance",
     "circuitBreaker",
     "decodeJson",
     "decodeJsonPromise",
