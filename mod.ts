@@ -69,6 +69,8 @@ export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Step
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
 export { retry } from "./plugins/retry.ts";
+export { tracing, type TracingOptions } from "./plugins/tracing.ts";
+export type { Propagation } from "./plugins/span.ts";
 export { balance, type BalanceOptions, type BalanceTransport, type WeightedUpstream } from "./plugins/balance.ts";
 export { type BalanceStrategy, type UpstreamState } from "./plugins/balance_pool.ts";
 export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin } from "./plugins/circuit_breaker.ts";
@@ -113,6 +115,7 @@ export { environmentProxies } from "./router/env.ts";
 export {
   type MountEntries,
   type MountExplanation,
+  type MountRoute,
   Mounts,
   type MountsStatics,
   type MountsTransport,

@@ -55,6 +55,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "raiseForStatusPromise",
     "retry",
     "retryInfo",
+    "tracing",
   ],
   "../http_client.ts": ["SwitchyardHttpClient", "toHttpClient"],
   "../router.ts": ["Router", "UrlPattern"],
