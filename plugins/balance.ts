@@ -27,8 +27,10 @@ import { markResend, resendOf } from "./resend.ts";
  *
  * @example
  * ```ts
+ * import { Effect } from "effect";
  * import { HttpTransport, type WeightedUpstream } from "@switchyard/switchyard";
  * const big: WeightedUpstream = { transport: HttpTransport.make(), origin: "http://10.0.0.7:8080", weight: 3, name: "big" };
+ * await Effect.runPromise(big.transport.close());
  * ```
  */
 export interface WeightedUpstream {

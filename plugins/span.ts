@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Cause, Context, Exit, Option, Tracer } from "effect";
+import { Cause, Context, Exit, Option, type Tracer } from "effect";
 import * as EffectHeaders from "effect/http/Headers";
 import * as TraceContext from "effect/http/HttpTraceContext";
 import { HttpStatusError, type TransportError } from "../core/errors.ts";
@@ -30,7 +30,16 @@ const KNOWN_METHODS = new Set([
   "QUERY",
 ]);
 
-/** How trace context goes out on the request. */
+/**
+ * How trace context goes out on the request: W3C `traceparent` (the
+ * caller's `tracestate` passed on), that plus Zipkin's `b3`, or nothing.
+ *
+ * @example
+ * ```ts
+ * import type { Propagation } from "@switchyard/switchyard";
+ * const how: Propagation = "w3c+b3";
+ * ```
+ */
 export type Propagation = "w3c" | "w3c+b3" | "none";
 
 /** What is needed to open a span, whichever lane. */
