@@ -282,7 +282,7 @@ export const balance = (
     replay: Replay,
   ): Effect.Effect<Response, TransportError> =>
     Effect.clockWith((clock) => {
-      const u = pick(clock.currentTimeMillisUnsafe(), tried);
+      const u = pick(() => clock.currentTimeMillisUnsafe(), tried);
       if (u === undefined || !replay.canReplay()) return Effect.fail(error);
       tried.add(u.index);
       const again = replay.next();
@@ -292,16 +292,14 @@ export const balance = (
 
   const handle = (request: Request): Effect.Effect<Response, TransportError> =>
     Effect.clockWith((clock) => {
-      const now = clock.currentTimeMillisUnsafe();
-      const u = pick(now, undefined);
-      if (u === undefined) return Effect.fail(noneHealthy(request, now));
+      const u = pick(() => clock.currentTimeMillisUnsafe(), undefined);
+      if (u === undefined) return Effect.fail(noneHealthy(request, clock.currentTimeMillisUnsafe()));
       return attemptOn(u, request, (error) => failoverFrom(request, new Set([u.index]), error, planReplay(request)));
     });
 
   const fetch = (request: Request): Promise<Response> => {
-    const now = Date.now();
-    const u = pick(now, undefined);
-    if (u === undefined) return Promise.reject(noneHealthy(request, now));
+    const u = pick(Date.now, undefined);
+    if (u === undefined) return Promise.reject(noneHealthy(request, Date.now()));
     u.inFlight++;
     return u.transport.fetch(aim(u, request)).then(u.onResponse, (error) => {
       u.inFlight--;

@@ -124,9 +124,9 @@ export class Upstream {
     this.probing = false;
   }
 
-  /** Whether it may be sent to now (healthy, or ejected, due, and not already probed). */
-  available(now: number): boolean {
-    return !this.ejected || (!this.probing && now >= this.until);
+  /** Whether it may be sent to now (healthy, or ejected, due, and not already probed); reads the clock only when ejected. */
+  available(now: () => number): boolean {
+    return !this.ejected || (!this.probing && now() >= this.until);
   }
 
   snapshot(): UpstreamState {
@@ -145,7 +145,8 @@ export class Upstream {
 /**
  * Picks the next upstream among those not `tried` yet in this call, or
  * `undefined` when none is available. An ejected one that is due is picked
- * as a probe (one at a time).
+ * as a probe (one at a time). `now` is read only when an upstream is
+ * ejected, so a healthy pool reads no clock.
  *
  * @example
  * ```ts
@@ -155,16 +156,16 @@ export class Upstream {
  * const t = Transport.make({ handle: () => { throw new Error("unused"); } });
  * const ups = [0, 1].map((i) => new Upstream(i, t, 1, `u${i}`, Schedule.spaced("1 second"), 1));
  * const pick = makePicker(ups, "round-robin");
- * pick(0, undefined)?.name; // "u0", then "u1"
+ * pick(Date.now, undefined)?.name; // "u0", then "u1"
  * ```
  */
 export const makePicker = (
   upstreams: ReadonlyArray<Upstream>,
   strategy: BalanceStrategy,
-): (now: number, tried: ReadonlySet<number> | undefined) => Upstream | undefined => {
+): (now: () => number, tried: ReadonlySet<number> | undefined) => Upstream | undefined => {
   let cursor = 0;
   const n = upstreams.length;
-  const usable = (u: Upstream, now: number, tried: ReadonlySet<number> | undefined) =>
+  const usable = (u: Upstream, now: () => number, tried: ReadonlySet<number> | undefined) =>
     (tried === undefined || !tried.has(u.index)) && u.available(now);
   const take = (u: Upstream | undefined): Upstream | undefined => {
     if (u !== undefined && u.ejected) u.probing = true;

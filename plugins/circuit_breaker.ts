@@ -226,9 +226,15 @@ export const circuitBreaker = (options?: CircuitBreakerOptions): CircuitBreakerP
       fetch: (request, nextFetch) => {
         const slot = slotFor(keyOf(request));
         const circuit = slot.circuit;
+        // A closed circuit that never tripped: no clock to read.
+        if (circuit.state === "closed" && circuit.trips === 0) {
+          return nextFetch(request).then(slot.onResponse, slot.onError);
+        }
         const now = Date.now();
         const admitted = circuit.admit(now);
-        if (admitted === "pass") return nextFetch(request).then(slot.onResponse, slot.onError);
+        if (admitted === "pass") {
+          return nextFetch(request).then(slot.onResponse, slot.onError);
+        }
         if (admitted === "reject") return Promise.reject(refuse(request, circuit, now));
         return nextFetch(request).then(
           (response) => {

@@ -88,7 +88,7 @@ export const openSpan = (start: SpanStart, request: Request, next: Transport): T
   }
   span.attribute("http.request.method", known ? method : "_OTHER");
   if (!known) span.attribute("http.request.method_original", request.method);
-  const url = new URL(request.url);
+  const url = request.url;
   span.attribute("url.full", redactUrl(url));
   const server = serverOf(url);
   span.attribute("server.address", server.address);
