@@ -75,15 +75,8 @@ export { balance, type BalanceOptions, type BalanceTransport, type WeightedUpstr
 export { type BalanceStrategy, type UpstreamState } from "./plugins/balance_pool.ts";
 export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin } from "./plugins/circuit_breaker.ts";
 export { type CircuitState, type CircuitVerdict, type TripPolicy } from "./plugins/circuit_state.ts";
-export {
-  type RetryAfterPolicy,
-  type RetryInfo,
-  retryInfo,
-  type RetryOptions,
-  type RetryOutcome,
-  type RetryRecord,
-  type RetryStop,
-} from "./plugins/retry_policy.ts";
+export { type RetryInfo, retryInfo, type RetryRecord, type RetryStop } from "./plugins/retry_info.ts";
+export { type RetryAfterPolicy, type RetryOptions, type RetryOutcome } from "./plugins/retry_options.ts";
 export {
   Client,
   type ClientExplanation,

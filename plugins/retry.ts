@@ -19,17 +19,9 @@ import { runLane, Transport } from "../core/transport.ts";
 import { bodySource } from "../core/body_source.ts";
 import { bufferBody } from "./replay.ts";
 import { markResend } from "./resend.ts";
-import {
-  type CallState,
-  decide,
-  isTransient,
-  recordInfo,
-  resolveRetry,
-  type RetryConfig,
-  type RetryOptions,
-  type RetryOutcome,
-  type RetryStop,
-} from "./retry_policy.ts";
+import { recordInfo, type RetryStop } from "./retry_info.ts";
+import { isTransient, resolveRetry, type RetryConfig, type RetryOptions, type RetryOutcome } from "./retry_options.ts";
+import { type CallState, decide } from "./retry_policy.ts";
 
 const cancelBody = (response: Response): void => {
   response.body?.cancel().catch(() => {});
