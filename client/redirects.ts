@@ -7,6 +7,7 @@
  */
 import { Effect } from "effect";
 import { type ClientError, TooManyRedirects } from "../core/errors.ts";
+import { markResend } from "../plugins/resend.ts";
 
 /** Headers that carry credentials: never forwarded to another origin. */
 const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
@@ -92,6 +93,8 @@ export const followRedirects = (
     }
     const next = nextRequest(current, response, replayBody);
     if (next === undefined) return Effect.succeed(response);
+    // OpenTelemetry counts a redirect hop as a resend (`http.request.resend_count`), for `tracing` to read.
+    markResend(next, hops + 1, `redirect ${response.status}`);
     return Effect.promise(() => cancelBody(response)).pipe(
       Effect.andThen(send(next)),
       Effect.flatMap((res) => {

@@ -18,7 +18,7 @@ import type { Plugin } from "../core/plugin.ts";
 import { runLane, Transport } from "../core/transport.ts";
 import { bodySource } from "../core/body_source.ts";
 import { bufferBody } from "./replay.ts";
-import { markResend } from "./resend.ts";
+import { markResend, resendOf } from "./resend.ts";
 import { recordInfo, type RetryStop } from "./retry_info.ts";
 import { isTransient, resolveRetry, type RetryConfig, type RetryOptions, type RetryOutcome } from "./retry_options.ts";
 import { type CallState, decide } from "./retry_policy.ts";
@@ -78,7 +78,7 @@ const loop = (
       state.retries.push(verdict.record);
       if (verdict.record.delayMs > 0) yield* Effect.sleep(verdict.record.delayMs);
       const request = verdict.request;
-      markResend(request, state.attempts, verdict.record.reason);
+      markResend(request, state.resent + state.attempts, verdict.record.reason);
       state.attempts++;
       const result = yield* Effect.result(attempt(config, next, state, request));
       outcome = Result.isSuccess(result) ? result.success : result.failure;
@@ -87,6 +87,7 @@ const loop = (
 
 const newState = (request: Request, started: number): CallState => ({
   request,
+  resent: resendOf(request)?.count ?? 0,
   started,
   attempts: 1,
   retries: [],

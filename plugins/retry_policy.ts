@@ -17,6 +17,8 @@ import { isTransient, type RetryConfig, type RetryOutcome } from "./retry_option
 export interface CallState {
   /** The request of the first attempt (after buffering, if any). */
   readonly request: Request;
+  /** Resends before this call's first attempt (a redirect hop is one), so that counts add up. */
+  readonly resent: number;
   /** When the call started (ms, the lane's clock), for the budget. */
   readonly started: number;
   attempts: number;

@@ -95,6 +95,25 @@ bothLanes("tracing: inside retry, one span per attempt with its resend count", a
   });
 });
 
+bothLanes("tracing: a redirect hop is a resend too (OpenTelemetry counts it), and retries add up", async ({ call }) => {
+  const { tracer, spans } = memoryTracer();
+  let calls = 0;
+  const app = HandlerTransport.make((request) => {
+    calls++;
+    if (new URL(request.url).pathname === "/from") {
+      return new Response(null, { status: 302, headers: { location: "/to" } });
+    }
+    return calls === 2 ? new Response(null, { status: 503 }) : new Response("there");
+  });
+  await using client = Client.make({
+    transport: app,
+    plugins: [retry({ backoff: { baseMs: 1, maxMs: 2 } }), tracing({ tracer })],
+  });
+  assert.equal(await (await call(client, "http://app.test/from")).text(), "there");
+  assert.deepEqual(spans.map((s) => attrs(s)["http.request.resend_count"]), [undefined, 1, 2]);
+  assert.deepEqual(spans.map((s) => attrs(s)["switchyard.resend.reason"]), [undefined, "redirect 302", "status 503"]);
+});
+
 bothLanes("tracing: a caller's traceparent is the parent, and its tracestate is passed on", async ({ call }) => {
   const { tracer, spans } = memoryTracer();
   const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
