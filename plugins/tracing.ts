@@ -68,7 +68,7 @@ const checkOptions = object({
  * `http.request.method`, `url.full` (credentials and secret-looking query
  * values redacted), `server.address`, `server.port`,
  * `http.response.status_code`, `error.type` (the status of a 4xx/5xx, the
- * tag of a failure), `http.request.resend_count` (from `retry` and
+ * tag of a failure), `http.request.resend_count` (from redirects, `retry` and
  * `balance`, with `switchyard.resend.reason`), plus `switchyard.mount` (the
  * winning mount key) and `switchyard.transport` (the kind of the transport
  * that sends it). The request carries W3C `traceparent`.
