@@ -23,6 +23,8 @@
  */
 export {
   AppError,
+  CircuitOpen,
+  type CircuitOpenFields,
   type ClientError,
   ConnectError,
   ConnectTimeout,
@@ -40,6 +42,7 @@ export {
   type NearMiss,
   type NetworkError,
   NetworkErrorBase,
+  NoHealthyUpstream,
   PoolTimeout,
   type ProtocolError,
   ProtocolErrorBase,
@@ -52,6 +55,8 @@ export {
   type RequestErrorFields,
   type RequestErrorOptions,
   type RequestLike,
+  RetryAfterTooLong,
+  type RetryAfterTooLongFields,
   SwitchyardError,
   type TimeoutError,
   TimeoutErrorBase,
@@ -76,6 +81,15 @@ export { digest, type DigestAlgorithm, type DigestOptions } from "./plugins/auth
 export { netrc, type NetrcOptions } from "./plugins/netrc.ts";
 export { cookies, type CookiesOptions, type CookiesPlugin } from "./plugins/cookies.ts";
 export { CookieJar, type CookieJarJSON, type CookieJarStatics, type StoredCookie } from "./plugins/cookie_jar.ts";
+export { retry } from "./plugins/retry.ts";
+export { tracing, type TracingOptions } from "./plugins/tracing.ts";
+export type { Propagation } from "./plugins/span.ts";
+export { balance, type BalanceOptions, type BalanceTransport, type WeightedUpstream } from "./plugins/balance.ts";
+export { type BalanceStrategy, type UpstreamState } from "./plugins/balance_pool.ts";
+export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin } from "./plugins/circuit_breaker.ts";
+export { type CircuitState, type CircuitVerdict, type TripPolicy } from "./plugins/circuit_state.ts";
+export { type RetryInfo, retryInfo, type RetryRecord, type RetryStop } from "./plugins/retry_info.ts";
+export { type RetryAfterPolicy, type RetryOptions, type RetryOutcome } from "./plugins/retry_options.ts";
 export {
   Client,
   type ClientExplanation,
@@ -115,6 +129,7 @@ export { environmentProxies } from "./router/env.ts";
 export {
   type MountEntries,
   type MountExplanation,
+  type MountRoute,
   Mounts,
   type MountsStatics,
   type MountsTransport,

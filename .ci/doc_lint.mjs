@@ -9,7 +9,7 @@ text = text.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), ""
 const findings = text.split(/\n(?=error\[)/).filter((block) => block.startsWith("error["));
 // deno doc does not print where the referenced type lives, so allow effect's type names only.
 const EFFECT_TYPES =
-  /^error\[private-type-ref\]: public type '[^']+' references private type '(Effect|Layer|Scope|Service|Error|Schedule|Duration\.Input|Input|StandardSchemaV1(\.\w+)?|HttpClient(\.\w+)?|HttpRouter|Request)'/;
+  /^error\[private-type-ref\]: public type '[^']+' references private type '(Effect|Layer|Scope|Service|Error|Schedule|Tracer|Duration\.Input|Input|StandardSchemaV1(\.\w+)?|HttpClient(\.\w+)?|HttpRouter|Request)'/;
 const bad = findings.filter((block) => !EFFECT_TYPES.test(block));
 if (bad.length > 0) {
   console.error(bad.join("\n"));

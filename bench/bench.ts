@@ -19,13 +19,23 @@
  *
  * @module
  */
-import { Effect, type Layer, ManagedRuntime } from "effect";
+import { Effect, type Layer, ManagedRuntime, Tracer } from "effect";
 import { FetchHttpClient, HttpClient } from "effect/http";
 import { Hono } from "hono";
 import ky from "ky";
 import { ofetch } from "ofetch";
 import * as Switchyard from "../mod.ts";
-import { Client, HandlerTransport, hooks, type Plugin, Transport } from "../mod.ts";
+import {
+  balance,
+  circuitBreaker,
+  Client,
+  HandlerTransport,
+  hooks,
+  type Plugin,
+  retry,
+  tracing,
+  Transport,
+} from "../mod.ts";
 import { runRouterBench } from "./router_bench.ts";
 import {
   BODY,
@@ -195,6 +205,21 @@ const effectGet = (url: string) =>
 
 const text = async (response: Response | Promise<Response>): Promise<string> => (await response).text();
 
+/**
+ * The resilience stack of issue #13's bench rows: `retry`, `circuitBreaker` and `tracing` (its defaults) over
+ * `balance` with one upstream. `tracer` absent: no tracer installed, so `client.fetch` makes no span; present:
+ * an in-memory tracer (spans made, filled, ended, dropped; nothing exported).
+ */
+const resilientClient = (transport: Transport, tracer?: Tracer.Tracer): Client =>
+  Client.make({
+    transport: balance([transport]),
+    plugins: [retry(), circuitBreaker(), tracing(tracer === undefined ? undefined : { tracer })],
+  });
+let spansMade = 0;
+const memoryTracer: Tracer.Tracer = Tracer.make({
+  span: (options) => (spansMade++, new Tracer.NativeSpan(options)),
+});
+
 // ---------------------------------------------------------------------------
 // net: loopback GET
 // ---------------------------------------------------------------------------
@@ -205,6 +230,8 @@ async function sectionNet() {
   const fetchText = () => text(fetch(url));
 
   const plain = defaultClient();
+  const resilient = resilientClient(networkTransport());
+  const resilientTraced = resilientClient(networkTransport(), memoryTracer);
   const mounted = await mountedCase(
     "N3",
     "Switchyard client.fetch, 3 mounts + 2 plugins",
@@ -235,6 +262,16 @@ async function sectionNet() {
     { id: "N7", name: "effect/http FetchHttpClient (ManagedRuntime)", fn: () => effectRt.runPromise(effectGet(url)) },
     // Context for N3: what the header its plugin adds costs raw fetch on the wire and in the server.
     { id: "N8", name: "fetch with N3's plugin header (x-bench: 1)", fn: () => text(fetch(url, BENCH_HEADER_INIT)) },
+    {
+      id: "N9",
+      name: "Switchyard client.fetch, retry + circuitBreaker + tracing (no tracer) over balance(1 upstream)",
+      fn: () => text(resilient.fetch(url)),
+    },
+    {
+      id: "N10",
+      name: "Switchyard client.fetch, the N9 stack with an in-memory tracer",
+      fn: () => text(resilientTraced.fetch(url)),
+    },
   ]);
   const built = select(cases, skipped);
 
@@ -255,7 +292,9 @@ async function sectionNet() {
   await effectRt.dispose();
   await syRt?.dispose();
   await Effect.runPromise(plain.close());
-  return { ...describe(built), baseline: "N1", noise: "N1'", n: N_NET, concurrency: CONCS, rps, cpu };
+  await Effect.runPromise(resilient.close());
+  await Effect.runPromise(resilientTraced.close());
+  return { ...describe(built), baseline: "N1", noise: "N1'", n: N_NET, concurrency: CONCS, rps, cpu, spansMade };
 }
 
 // ---------------------------------------------------------------------------

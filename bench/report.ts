@@ -178,6 +178,19 @@ for (const r of byRuntime.values()) {
             );
             return ["≥ 0.90×", met ?? false];
           }
+          // Issue #13: the resilience stack (retry, circuitBreaker, tracing over balance of one), at c=64.
+          const resilience = id === "N9" ? 0.9 : id === "N10" ? 0.8 : undefined;
+          if (resilience !== undefined && conc === 64) {
+            const m = ratio.length ? median(ratio) : NaN;
+            const met = ratio.length ? m >= resilience : null;
+            const what = id === "N9" ? "no tracer" : "in-memory tracer";
+            record(
+              `loopback c=64, retry + circuitBreaker + tracing (${what}) over balance ≥ ${f2(resilience)}× fetch`,
+              ratio.length ? `${f2(m)}×` : "skipped",
+              met,
+            );
+            return [`≥ ${f2(resilience)}×`, met ?? false];
+          }
           return undefined;
         },
         S.cpu?.[conc],

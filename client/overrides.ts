@@ -40,14 +40,14 @@ const resolve = (override: Override | undefined, request: Request): Transport | 
  * `routed` with overrides honoured on its Effect lane: the point under the
  * plugins where `Client.withMounts` / `Client.withTransport` take effect.
  */
-export const overridable = (routed: Transport): Transport =>
-  Transport.make({
-    ...(routed.kind === undefined ? {} : { kind: routed.kind }),
-    handle: (request) =>
-      Effect.withFiber((fiber) => (resolve(fiber.getRef(CurrentOverride), request) ?? routed).handle(request)),
-    fetch: routed.fetch,
-    close: routed.close,
-  });
+export const overridable = (routed: Transport): Transport => ({
+  ...(routed.kind === undefined ? {} : { kind: routed.kind }),
+  handle: (request) =>
+    Effect.withFiber((fiber) => (resolve(fiber.getRef(CurrentOverride), request) ?? routed).handle(request)),
+  fetch: routed.fetch,
+  // The very same `close`: it identifies the routed transport (`Mounts.route` finds mounts through it).
+  close: routed.close,
+});
 
 /** What an override picks for a request, compiled once. */
 export type Pick = Override["pick"];

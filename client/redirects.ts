@@ -11,6 +11,7 @@
 import { Effect } from "effect";
 import { type ClientError, InvalidUrl, RedirectRefused, TooManyRedirects } from "../core/errors.ts";
 import { requestBodySource } from "../core/runtime.ts";
+import { markResend } from "../plugins/resend.ts";
 
 /** Headers that carry credentials: never forwarded to another origin. */
 const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
@@ -157,12 +158,14 @@ export const followRedirects = (
     const next = refusal === undefined ? nextRequest(current, response, plan) : Effect.fail(refusal);
     return Effect.promise(() => cancelBody(response)).pipe(
       Effect.andThen(next),
-      Effect.flatMap((hop) =>
-        Effect.flatMap(send(hop.request), (res) => {
+      Effect.flatMap((hop) => {
+        // OpenTelemetry counts a redirect hop as a resend (`http.request.resend_count`), for `tracing` to read.
+        markResend(hop.request, hops + 1, `redirect ${response.status}`);
+        return Effect.flatMap(send(hop.request), (res) => {
           markRedirected(res, hop.request.url);
           return loop(hop.request, res, hops + 1, hop.plan);
-        })
-      ),
+        });
+      }),
     );
   };
   return loop(request, first, 0, plan);

@@ -8,6 +8,7 @@
  */
 import { InvalidOptions, InvalidUrl, LocalProtocolError } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
+import { rememberBody } from "../core/body_source.ts";
 import { markUnabortable } from "../core/transport.ts";
 
 /**
@@ -168,6 +169,8 @@ export const makeRequestBuilder = (
       const request = new Request(target, init);
       // A Request input brings its own signal; otherwise only `init.signal` could abort it.
       if (!(target instanceof Request) && (init?.signal ?? null) === null) markUnabortable(request);
+      // What the body was made from, so a retry or a failover can send it again without a copy made up front.
+      if (init?.body != null) rememberBody(request, init.body);
       // Defaults sit under what the caller set.
       if (defaults !== undefined) {
         for (const [name, value] of defaults) if (!request.headers.has(name)) request.headers.set(name, value);

@@ -23,7 +23,10 @@
  * │   ├── AppError                   an in-process handler threw
  * │   ├── CredentialsError           a credential source (a bearer token function) failed: never sent
  * │   ├── UnmatchedRequest           a mock had no interceptor for it (shows the closest ones)
- * │   └── UnrecordedRequest          a replay had no recorded entry for it (shows the nearest ones)
+ * │   ├── UnrecordedRequest          a replay had no recorded entry for it (shows the nearest ones)
+ * │   ├── CircuitOpen                never sent: a circuit breaker refused it (`circuitBreaker`)
+ * │   ├── NoHealthyUpstream          never sent: every upstream of a `balance` is ejected
+ * │   └── RetryAfterTooLong          the server asked to wait longer than `retry` may (policy "fail")
  * ├── InvalidUrl                     above the transport: the URL could not be built
  * ├── TooManyRedirects
  * ├── RedirectRefused                `redirect: "error"`, or a 307/308 that would re-send a one-shot body
@@ -823,6 +826,167 @@ export class UnusedInterceptors extends SwitchyardError {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Raised by the resilience plugins (retry, balance, circuitBreaker).
+// ---------------------------------------------------------------------------
+
+/**
+ * The fields of a `CircuitOpen`.
+ *
+ * @example
+ * ```ts
+ * import type { CircuitOpenFields } from "@switchyard/switchyard";
+ * const fields: CircuitOpenFields = { key: "http://api.test", state: "open", retryAfterMs: 5_000 };
+ * ```
+ */
+export interface CircuitOpenFields {
+  /** The circuit's key (by default the request's origin). */
+  readonly key: string;
+  /** `"open"`, or `"half-open"` while the one probe is in flight. */
+  readonly state: "open" | "half-open";
+  /** Milliseconds until the circuit lets a probe through; `undefined` while a probe is in flight. */
+  readonly retryAfterMs?: number;
+  /** Why it opened, in words (e.g. "5 consecutive failures"). */
+  readonly reason?: string;
+}
+
+/**
+ * A circuit breaker refused the request without sending it: the circuit for
+ * its key is open (or half-open with its one probe in flight). Never sent,
+ * so it is safe to send elsewhere: `isNotSent` is true and `balance` fails
+ * over as it does for a refused connect. `retryAfterMs` says when the
+ * circuit lets a probe through.
+ *
+ * @example
+ * ```ts
+ * import { CircuitOpen, isNotSent } from "@switchyard/switchyard";
+ * const e = new CircuitOpen({ method: "GET", url: "http://api.test/x" }, { key: "http://api.test", state: "open", retryAfterMs: 4_200 });
+ * console.assert(isNotSent(e) && e.retryAfterMs === 4_200);
+ * ```
+ */
+export class CircuitOpen extends TransportErrorBase implements CircuitOpenFields {
+  /** Tag. */
+  readonly _tag = "CircuitOpen" as const;
+  /** The circuit's key. */
+  readonly key: string;
+  /** The circuit's state. */
+  readonly state: "open" | "half-open";
+  /** Milliseconds until a probe may pass; `undefined` while one is in flight. */
+  readonly retryAfterMs?: number;
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, fields: CircuitOpenFields) {
+    const when = fields.retryAfterMs === undefined
+      ? "its probe is in flight"
+      : `it lets a probe through in ${Math.ceil(fields.retryAfterMs)} ms`;
+    super(
+      request,
+      { detail: `circuit ${fields.key} is ${fields.state}${fields.reason ? ` after ${fields.reason}` : ""}; ${when}` },
+      "Refused by an open circuit",
+      NOT_SENT,
+    );
+    this.key = fields.key;
+    this.state = fields.state;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+/**
+ * Every upstream of a `balance` transport is ejected (each failed to
+ * connect and is cooling down), so the request was not sent.
+ * `retryAfterMs` says when the first one may be tried again.
+ *
+ * @example
+ * ```ts
+ * import { isNotSent, NoHealthyUpstream } from "@switchyard/switchyard";
+ * const e = new NoHealthyUpstream({ method: "GET", url: "http://api.test/" }, { upstreams: 2, retryAfterMs: 800 });
+ * console.assert(isNotSent(e) && e.upstreams === 2);
+ * ```
+ */
+export class NoHealthyUpstream extends TransportErrorBase {
+  /** Tag. */
+  readonly _tag = "NoHealthyUpstream" as const;
+  /** How many upstreams there are (all ejected). */
+  readonly upstreams: number;
+  /** Milliseconds until the first cool-down ends. */
+  readonly retryAfterMs: number;
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, fields: { readonly upstreams: number; readonly retryAfterMs: number }) {
+    super(
+      request,
+      {
+        detail: `all ${fields.upstreams} upstreams are ejected; the first cool-down ends in ${
+          Math.ceil(fields.retryAfterMs)
+        } ms`,
+      },
+      "No healthy upstream",
+      NOT_SENT,
+    );
+    this.upstreams = fields.upstreams;
+    this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+/**
+ * The fields of a `RetryAfterTooLong`.
+ *
+ * @example
+ * ```ts
+ * import type { RetryAfterTooLongFields } from "@switchyard/switchyard";
+ * const fields: RetryAfterTooLongFields = { status: 503, waitMs: 120_000, limitMs: 30_000, limit: "max" };
+ * ```
+ */
+export interface RetryAfterTooLongFields {
+  /** The status of the response that asked to wait (its body was cancelled). */
+  readonly status: number;
+  /** How long the server asked to wait (`Retry-After`, or a circuit's or balance's hint). */
+  readonly waitMs: number;
+  /** How long `retry` was allowed to wait. */
+  readonly limitMs: number;
+  /** Which limit: `retryAfter.max`, or what was left of the call's `budget`. */
+  readonly limit: "max" | "budget";
+}
+
+/**
+ * `retry` with `retryAfter: { policy: "fail" }` was asked (by `Retry-After`,
+ * or by a `CircuitOpen` / `NoHealthyUpstream` hint) to wait longer than its
+ * `retryAfter.max` or the rest of its `budget`, and gave up instead of
+ * waiting or retrying early. The request was sent (a server answered).
+ *
+ * @example
+ * ```ts
+ * import { RetryAfterTooLong } from "@switchyard/switchyard";
+ * const e = new RetryAfterTooLong({ method: "GET", url: "http://api.test/" }, { status: 503, waitMs: 120_000, limitMs: 30_000, limit: "max" });
+ * console.assert(e.waitMs > e.limitMs);
+ * ```
+ */
+export class RetryAfterTooLong extends TransportErrorBase implements RetryAfterTooLongFields {
+  /** Tag. */
+  readonly _tag = "RetryAfterTooLong" as const;
+  /** The status that asked to wait (0 for a hint carried by an error). */
+  readonly status: number;
+  /** How long the server asked to wait. */
+  readonly waitMs: number;
+  /** How long `retry` could wait. */
+  readonly limitMs: number;
+  /** Which limit applied. */
+  readonly limit: "max" | "budget";
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, fields: RetryAfterTooLongFields) {
+    const what = fields.status > 0 ? `a ${fields.status} asked` : "the pipeline asked";
+    const limit = fields.limit === "max" ? "`retryAfter.max`" : "what is left of `budget`";
+    super(
+      request,
+      { detail: `${what} to wait ${Math.ceil(fields.waitMs)} ms; ${limit} is ${Math.floor(fields.limitMs)} ms` },
+      "Gave up: the wait asked for is too long",
+      'Raise `retryAfter.max` or `budget`, or pass `retryAfter: { policy: "clamp" }` or `"return"`.',
+    );
+    this.status = fields.status;
+    this.waitMs = fields.waitMs;
+    this.limitMs = fields.limitMs;
+    this.limit = fields.limit;
+  }
+}
+
 /**
  * Any of the four timeouts.
  *
@@ -873,7 +1037,10 @@ export type TransportError =
   | AppError
   | CredentialsError
   | UnmatchedRequest
-  | UnrecordedRequest;
+  | UnrecordedRequest
+  | CircuitOpen
+  | NoHealthyUpstream
+  | RetryAfterTooLong;
 /**
  * Anything a client request may fail with.
  *
@@ -911,7 +1078,8 @@ export const isTimeoutError = (u: unknown): u is TimeoutError => u instanceof Ti
 
 /**
  * Whether `u` proves the request never left, which makes a retry safe for any
- * method: `ConnectError`, `ConnectTimeout` or `PoolTimeout`.
+ * method: `ConnectError`, `ConnectTimeout` or `PoolTimeout`, or a refusal by
+ * a plugin before sending (`CircuitOpen`, `NoHealthyUpstream`).
  *
  * @example
  * ```ts
@@ -919,8 +1087,11 @@ export const isTimeoutError = (u: unknown): u is TimeoutError => u instanceof Ti
  * isNotSent(new ConnectError({ method: "POST", url: "http://x.test/" })); // true
  * ```
  */
-export const isNotSent = (u: unknown): u is ConnectError | ConnectTimeout | PoolTimeout =>
-  u instanceof ConnectError || u instanceof ConnectTimeout || u instanceof PoolTimeout;
+export const isNotSent = (
+  u: unknown,
+): u is ConnectError | ConnectTimeout | PoolTimeout | CircuitOpen | NoHealthyUpstream =>
+  u instanceof ConnectError || u instanceof ConnectTimeout || u instanceof PoolTimeout || u instanceof CircuitOpen ||
+  u instanceof NoHealthyUpstream;
 
 /**
  * fetch reports a network failure, an invalid URL and a refused redirect as

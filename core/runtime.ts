@@ -87,23 +87,46 @@ export const readEnv = (name: string): string | undefined => {
  * requestBodySource(new Request("http://x.test/", { method: "POST", body: "abc" })); // "buffered"
  * ```
  */
-export const requestBodySource = (request: Request): "none" | "buffered" | "stream" | "unknown" => {
+export const requestBodySource = (request: Request): "none" | "buffered" | "stream" | "unknown" =>
+  inspectRequestBody(request).kind;
+
+/**
+ * `requestBodySource`, plus what a buffered body was made from where the
+ * runtime keeps it (Deno's slot holds the original string, bytes, Blob or
+ * FormData; Bun's inspector shows only that there is one): what a retry can
+ * build the body again from without reading it.
+ *
+ * @example
+ * ```ts
+ * import { inspectRequestBody } from "./runtime.ts";
+ * inspectRequestBody(new Request("http://x.test/", { method: "PUT", body: "hi" })).kind; // "buffered"
+ * ```
+ */
+export const inspectRequestBody = (
+  request: Request,
+): { readonly kind: "none" | "buffered" | "stream" | "unknown"; readonly value?: unknown } => {
   if (runtime.name === "deno") {
     for (const symbol of Object.getOwnPropertySymbols(request)) {
       if (symbol.description !== "request") continue;
       const inner = (request as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[symbol];
       if (inner === undefined || inner === null || typeof inner !== "object" || !("body" in inner)) break;
-      if (inner.body === null) return "none";
-      return inner.body?.source === null ? "stream" : "buffered";
+      if (inner.body === null || inner.body === undefined) return NO_BODY;
+      const source = inner.body.source;
+      return source === null || source === undefined ? STREAM : { kind: "buffered", value: source };
     }
-    return "unknown";
+    return UNKNOWN;
   }
   const inspect = (globalThis as unknown as { Bun?: { inspect?: (value: unknown) => string } }).Bun?.inspect;
-  if (inspect === undefined) return "unknown";
+  if (inspect === undefined) return UNKNOWN;
   // Not `request.body`: reading it turns a buffered body into a stream. The body is printed after the headers.
   // Quoted strings (URL, header values) removed first, so that no value can look like the body.
   const shown = inspect(request).replace(/"(?:[^"\\]|\\.)*"/g, '""');
   const afterHeaders = shown.slice(shown.lastIndexOf("headers: Headers {"));
   const body = afterHeaders.slice(afterHeaders.search(/}\s*(Blob \(|ReadableStream|})/));
-  return /^}\s*Blob \(/.test(body) ? "buffered" : /^}\s*ReadableStream/.test(body) ? "stream" : "none";
+  return /^}\s*Blob \(/.test(body) ? BUFFERED : /^}\s*ReadableStream/.test(body) ? STREAM : NO_BODY;
 };
+
+const NO_BODY = Object.freeze({ kind: "none" as const });
+const STREAM = Object.freeze({ kind: "stream" as const });
+const UNKNOWN = Object.freeze({ kind: "unknown" as const });
+const BUFFERED = Object.freeze({ kind: "buffered" as const });

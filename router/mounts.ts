@@ -112,9 +112,35 @@ export interface MountsStatics {
   ): Layer.Layer<Transport, E | InvalidOptions, Exclude<R, Scope.Scope>>;
   /** The explanation for `url`, or `undefined` when `transport` did not come from `Mounts`. */
   explain(transport: Transport, url: string | URL): MountExplanation | undefined;
+  /**
+   * The winning key for `request` and the transport it goes to, by the same
+   * compiled lookup as sending (cheap enough for a span); `undefined` when
+   * `transport` is neither a `Mounts` transport nor a plugin built with
+   * `Transport.wrap` or `Plugin.steps` over one (such a plugin shares its
+   * `close` with what it wraps, which is how it is recognised).
+   */
+  route(transport: Transport, request: Request): MountRoute | undefined;
+}
+
+/**
+ * Where `Mounts.route` says a request goes.
+ *
+ * @example
+ * ```ts
+ * import type { MountRoute } from "@switchyard/switchyard";
+ * const describe = (r: MountRoute) => `${r.key ?? "(fallback)"} -> ${r.transport.kind}`;
+ * ```
+ */
+export interface MountRoute {
+  /** The winning key, or `undefined` when no key matches. */
+  readonly key: string | undefined;
+  /** The transport that handles the request. */
+  readonly transport: Transport;
 }
 
 const explainers = new WeakMap<Transport, (url: string | URL) => MountExplanation>();
+/** By the Mounts transport and by its `close` (which `Transport.wrap` plugins pass through unchanged). */
+const routers = new WeakMap<object, (request: Request) => MountRoute>();
 
 const WHY = ["it names a port", "its host is longer", "its scheme is longer", "its path is longer", "it is narrower"];
 
@@ -174,6 +200,12 @@ const assemble = (
   const explain = explainWith(router, fallback);
   const mounts: MountsTransport = { ...base, fallback, explain };
   explainers.set(mounts, explain);
+  const route = (request: Request): MountRoute => {
+    const hit = router.resolve(request);
+    return { key: hit?.key, transport: hit?.value ?? fallback };
+  };
+  routers.set(mounts, route);
+  routers.set(mounts.close, route);
   return mounts;
 };
 
@@ -269,4 +301,6 @@ export const Mounts: MountsStatics = {
   make,
   layer,
   explain: (transport: Transport, url: string | URL): MountExplanation | undefined => explainers.get(transport)?.(url),
+  route: (transport: Transport, request: Request): MountRoute | undefined =>
+    (routers.get(transport) ?? routers.get(transport.close))?.(request),
 };

@@ -9,11 +9,10 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as switchyard from "../mod.ts";
 import { commandFor, ROOT, runCli, runCommand, withScratch } from "./fixtures/cli.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve } from "./fixtures/server.ts";
-import { test, testIf } from "./harness.ts";
+import { test } from "./harness.ts";
 
 const example = (name: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}) =>
   runCommand(commandFor(`${ROOT}examples/${name}`, args), { env });
@@ -72,9 +71,7 @@ test("examples: effect_mock.ts runs an Effect app with its HttpClient layer swap
   assert.equal(r.stdout, "Oslo: -3 °C\nLisbon: 21 °C\nthe app made 2 calls: /v1/Oslo, /v1/Lisbon\n");
 });
 
-testIf(
-  "balance" in switchyard,
-  "balance not merged yet",
+test(
   "examples: balance.ts spreads over two upstreams and fails over when one goes down",
   async () => {
     const r = await example("balance.ts");
@@ -142,8 +139,26 @@ test("examples: demo.ts runs the main job end to end", async () => {
   assert.match(r.stdout, /explain {3}-> /);
 });
 
+test("examples: effect_server.ts tests an HttpApi in-process through Switchyard's effect/http client", async () => {
+  const r = await example("effect_server.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    "[x] write the test\n[ ] ship it\nthe injected 503: HttpClientError; an unknown id: NotFound\n" +
+      "recorded: POST /todos 200, POST /todos 200, PATCH /todos/1 200, GET /todos 200, PATCH /todos/99 404\n",
+  );
+});
+
 test("examples: every example file is run by this suite", () => {
-  const covered = ["docker.ts", "hono_app.ts", "effect_mock.ts", "balance.ts", "env_proxies.ts", "demo.ts"];
+  const covered = [
+    "docker.ts",
+    "hono_app.ts",
+    "effect_mock.ts",
+    "effect_server.ts",
+    "balance.ts",
+    "env_proxies.ts",
+    "demo.ts",
+  ];
   const helpers = ["serve.ts", "todo_app.ts", "cli_session.txt"];
   assert.deepEqual(readdirSync(`${ROOT}examples`).sort(), [...covered, ...helpers].sort());
 });

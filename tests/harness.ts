@@ -35,8 +35,7 @@ export type SkipReason =
   | "peer-not-installed" // a Debian peer (tinyproxy, nghttpd, nginx) is not on this machine
   | "made-for-the-other-runtime" // the subject is one runtime's own (Elysia is Bun's framework), the comment says why
   | "registry-unreachable" // the npm registry cannot be reached (the packed-install test needs `effect` from it)
-  | "no-pty" // util-linux `script` (a pseudo-terminal for TTY tests) is not on this machine
-  | "balance not merged yet"; // TEMPORARY: `balance` is built on another branch; the lead removes this at merge
+  | "no-pty"; // util-linux `script` (a pseudo-terminal for TTY tests) is not on this machine
 
 /** Registers a test only on `only`; on the other runtime it is reported as skipped with its reason. */
 export const testOn = (only: "deno" | "bun", reason: SkipReason, name: string, fn: TestFn): void => {

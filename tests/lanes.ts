@@ -10,6 +10,7 @@
 import { Effect } from "effect";
 import type { Client } from "../client/client.ts";
 import type { RequestInput } from "../client/request.ts";
+import { taggedError } from "../client/fetch_error.ts";
 import type { Transport } from "../core/transport.ts";
 import { test } from "./harness.ts";
 
@@ -39,7 +40,13 @@ const effectLanes: Lanes = {
 const promiseLanes: Lanes = {
   lane: "promise",
   send: (transport, request) => transport.fetch(request),
-  call: (client, input, init) => client.fetch(input, init),
+  // client.fetch rejects a network failure with fetch's face ("fetch failed", client/fetch_error.ts, tested on
+  // its own by the conformance and real-client suites); the cases here assert on the tagged error behind it,
+  // the same instance the Effect lane fails with.
+  call: (client, input, init) =>
+    client.fetch(input, init).catch((error) => {
+      throw taggedError(error);
+    }),
 };
 
 /** Registers `name [effect lane]` and `name [promise lane]`, the same case on each. */

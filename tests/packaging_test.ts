@@ -29,7 +29,7 @@ const registryReachable = await fetch("https://registry.npmjs.org/effect", {
 
 /** What may be in the tarball: the entry points, the library's floors, the CLI, and the docs npm always adds. */
 const ALLOWED =
-  /^(mod\.ts|http_client\.ts|router\.ts|cli\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/switchyard\.js|(core|client|transports|router|plugins|cli)\/[\w/]+\.ts)$/;
+  /^(mod\.ts|http_client\.ts|router\.ts|testing\.ts|cli\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/switchyard\.js|(core|client|transports|router|plugins|cli)\/[\w/]+\.ts)$/;
 
 const SCRIPT = `import { Client, HttpTransport } from "switchyard";
 import { SwitchyardHttpClient } from "switchyard/http-client";
