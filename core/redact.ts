@@ -1,46 +1,43 @@
 /**
- * Redaction of credentials before a URL or header reaches an error message or a log.
+ * Redaction: the one rule applied wherever Switchyard stores or prints a URL
+ * or a message (error messages, `url` and `detail` fields, option errors,
+ * log records): userinfo is replaced by `[redacted]`, and so is the value of
+ * every secret-looking query (or fragment) parameter.
+ *
+ * A parameter is secret when its name, lowercased with `-`, `.` and
+ * camelCase boundaries read as `_`, is one of `key`, `code`, `sig`,
+ * `api_key`, `access_key`, `private_key`, `client_secret` (or a name given
+ * to `configureRedaction`), or when one of its words is `token`, `secret`,
+ * `password`, `passwd`, `pwd`, `passphrase`, `signature`, `credential(s)`,
+ * `auth`, `authorization`, `session`, `apikey` or `jwt`. So `access_token`,
+ * `X-Amz-Signature`, `apiKey` and `sessionId` are secret; `monkey`, `author`
+ * and `zip_code` are not.
  *
  * @module
  */
 
-/** Query parameters whose values are treated as secrets. */
-const SECRET_PARAM = /token|secret|password|passwd|pwd|api[-_]?key|apikey|auth|signature|sig|credential|session/i;
-
 /** What stands in for a redacted value. */
 export const REDACTED = "[redacted]";
 
-/**
- * Returns `url` with its userinfo and secret-looking query values replaced by
- * `[redacted]`. Input that does not parse as a URL is returned with anything
- * before an `@` in its authority hidden, so a malformed URL cannot leak either.
- *
- * @example
- * ```ts
- * import { redactUrl } from "./redact.ts";
- * redactUrl("https://user:pw@example.com/a?token=abc&q=1");
- * // "https://[redacted]@example.com/a?token=%5Bredacted%5D&q=1"
- * ```
- */
-export const redactUrl = (url: string | URL): string => {
-  const text = String(url);
-  // Fast path: nothing that could hold a secret.
-  if (!text.includes("@") && !text.includes("?")) return text;
-  let parsed: URL;
-  try {
-    parsed = typeof url === "string" ? new URL(url) : new URL(url.href);
-  } catch {
-    return text.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, `$1${REDACTED}@`);
-  }
-  const hadUserinfo = parsed.username !== "" || parsed.password !== "";
-  parsed.username = "";
-  parsed.password = "";
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(key)) parsed.searchParams.set(key, REDACTED);
-  }
-  const out = parsed.href;
-  return hadUserinfo ? out.replace("://", `://${REDACTED}@`) : out;
-};
+/** Whole names that are secret (after `normalise`). */
+const SECRET_NAMES = new Set(["key", "code", "sig", "api_key", "access_key", "private_key", "client_secret"]);
+/** Words that make any name secret. */
+const SECRET_WORDS = new Set([
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "pwd",
+  "passphrase",
+  "signature",
+  "credential",
+  "credentials",
+  "auth",
+  "authorization",
+  "session",
+  "apikey",
+  "jwt",
+]);
 
 /** Header names whose values are secrets. */
 const SECRET_HEADERS = new Set([
@@ -52,6 +49,31 @@ const SECRET_HEADERS = new Set([
   "x-auth-token",
 ]);
 
+/** Names added by `configureRedaction` (normalised), replaced as a whole by each call. */
+let extraParams: ReadonlySet<string> = new Set();
+let extraHeaders: ReadonlySet<string> = new Set();
+
+/** `accessToken`, `Access-Token` and `access.token` all become `access_token`. */
+const normalise = (name: string): string =>
+  name.replace(/([a-z\d])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-.\s]+/g, "_");
+
+/**
+ * Whether a query parameter named `name` holds a secret (see the module docs for the rule).
+ *
+ * @example
+ * ```ts
+ * import { isSecretParam } from "./redact.ts";
+ * console.assert(isSecretParam("access_token") && isSecretParam("X-Amz-Signature") && isSecretParam("apiKey"));
+ * console.assert(!isSecretParam("page") && !isSecretParam("monkey"));
+ * ```
+ */
+export const isSecretParam = (name: string): boolean => {
+  const n = normalise(name);
+  if (SECRET_NAMES.has(n) || extraParams.has(n)) return true;
+  for (const word of n.split("_")) if (SECRET_WORDS.has(word)) return true;
+  return false;
+};
+
 /**
  * Whether a header's value must never be logged.
  *
@@ -61,4 +83,140 @@ const SECRET_HEADERS = new Set([
  * isSecretHeader("Authorization"); // true
  * ```
  */
-export const isSecretHeader = (name: string): boolean => SECRET_HEADERS.has(name.toLowerCase());
+export const isSecretHeader = (name: string): boolean => {
+  const n = name.toLowerCase();
+  return SECRET_HEADERS.has(n) || extraHeaders.has(n);
+};
+
+/**
+ * Replaces the names added to the built-in rule (the built-ins always stay):
+ * each call sets the whole list, so `setExtraSecrets([], [])` restores the
+ * defaults. The public, validated face is `configureRedaction`.
+ *
+ * @example
+ * ```ts
+ * import { isSecretParam, setExtraSecrets } from "./redact.ts";
+ * setExtraSecrets(["otp"], []);
+ * console.assert(isSecretParam("otp"));
+ * setExtraSecrets([], []);
+ * ```
+ */
+export const setExtraSecrets = (params: Iterable<string>, headers: Iterable<string>): void => {
+  extraParams = new Set([...params].map(normalise));
+  extraHeaders = new Set([...headers].map((h) => h.toLowerCase()));
+};
+
+/** Decodes a form-encoded name for the rule; a malformed escape is read as written. */
+const decodeName = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return raw;
+  }
+};
+
+/** `a=1&token=x` with every secret value replaced; other pairs are kept byte for byte. */
+const redactPairs = (pairs: string): string => {
+  if (!pairs.includes("=")) return pairs;
+  let changed = false;
+  const out = pairs.split(/([&;])/).map((part) => {
+    const eq = part.indexOf("=");
+    if (eq <= 0 || !isSecretParam(decodeName(part.slice(0, eq)))) return part;
+    changed = true;
+    return `${part.slice(0, eq + 1)}${REDACTED}`;
+  });
+  return changed ? out.join("") : pairs;
+};
+
+/** The query and fragment of a URL's text (from its first `?` or `#`), secret values replaced. */
+const redactTail = (tail: string): string => {
+  const hash = tail.indexOf("#");
+  const query = hash < 0 ? tail : tail.slice(0, hash);
+  const fragment = hash < 0 ? "" : tail.slice(hash);
+  const q = query.startsWith("?") ? `?${redactPairs(query.slice(1))}` : query;
+  return fragment === "" ? q : `${q}#${redactPairs(fragment.slice(1))}`;
+};
+
+/**
+ * Returns `url` with its userinfo and secret-looking query and fragment values
+ * replaced by `[redacted]`, everything else as it was. Text that does not
+ * parse as a URL gets the same treatment by its shape (whatever sits before
+ * an `@` in the authority, and secret `name=value` pairs after a `?` or `#`),
+ * so a malformed URL cannot leak either.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./redact.ts";
+ * redactUrl("https://user:pw@example.com/a?token=abc&q=1"); // "https://[redacted]@example.com/a?token=[redacted]&q=1"
+ * redactUrl("http://u:pw@127.0.0.1:99999/?token=t"); // not a URL (bad port): "http://[redacted]@127.0.0.1:99999/?token=[redacted]"
+ * ```
+ */
+export const redactUrl = (url: string | URL): string => {
+  const text = typeof url === "string" ? url : url.href;
+  // Fast path: nothing that could hold a secret.
+  if (!text.includes("@") && !text.includes("?") && !text.includes("#")) return text;
+  let parsed: URL;
+  try {
+    parsed = typeof url === "string" ? new URL(url) : url;
+  } catch {
+    // Not a URL: by its shape.
+    return redactShape(text, false);
+  }
+  if (parsed.username === "" && parsed.password === "") return redactShape(parsed.href, true);
+  const copy = new URL(parsed.href);
+  copy.username = "";
+  copy.password = "";
+  return redactShape(copy.href.replace("://", `://${REDACTED}@`), true);
+};
+
+/**
+ * Userinfo (anything before the last `@` of the authority) and secret pairs
+ * of the query and fragment, by the text's shape. In text that did not parse,
+ * a `/` does not end the authority (a password may hold one).
+ */
+const redactShape = (text: string, parsed: boolean): string => {
+  const ends = parsed ? "/?#" : "?#";
+  const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(text);
+  const start = scheme === null ? 0 : scheme[0].length;
+  let end = text.length;
+  for (const c of ends) {
+    const i = text.indexOf(c, start);
+    if (i >= 0 && i < end) end = i;
+  }
+  let out = text;
+  const at = text.lastIndexOf("@", end - 1);
+  // Without `//`, `user:pw@proxy:3128` parses as scheme `user:`: whatever precedes the `@` goes.
+  if (at >= start && text.slice(start, at) !== REDACTED) {
+    out = `${text.slice(0, start)}${REDACTED}${text.slice(at)}`;
+    end += out.length - text.length;
+  }
+  const mark = out.slice(end).search(/[?#]/);
+  return mark < 0 ? out : out.slice(0, end + mark) + redactTail(out.slice(end + mark));
+};
+
+/** A URL inside free text: a scheme, `://`, then anything up to a space, a quote or a bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z\d+.-]*:\/\/[^\s()<>"'`]+/gi;
+/** A `name=value` pair outside a URL, at the start or after a separator. */
+const PAIR_IN_TEXT = /(^|[\s?&;,(])([\w.-]+)=([^\s&;,()"'`]+)/g;
+
+/**
+ * Redacts every URL quoted in `text` (by `redactUrl`'s rule) and every
+ * secret-looking `name=value` pair standing on its own: for messages that
+ * come from elsewhere (a runtime's error, an app's thrown error) before
+ * Switchyard stores or prints them.
+ *
+ * @example
+ * ```ts
+ * import { redactText } from "./redact.ts";
+ * redactText("failed for http://u:pw@api.test/x?token=abc (retry with api_key=k1)");
+ * // "failed for http://[redacted]@api.test/x?token=[redacted] (retry with api_key=[redacted])"
+ * ```
+ */
+export const redactText = (text: string): string => {
+  if (!text.includes("=") && !text.includes("@")) return text;
+  return text.replace(URL_IN_TEXT, (url) => redactUrl(url)).replace(
+    PAIR_IN_TEXT,
+    (pair, before: string, name: string) =>
+      isSecretParam(name) && !pair.endsWith(REDACTED) ? `${before}${name}=${REDACTED}` : pair,
+  );
+};

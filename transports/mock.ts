@@ -97,7 +97,7 @@ export const MockTransport: { make(handler: MockHandler): MockTransport } = {
     if (typeof handler !== "function") {
       throw new InvalidOptions({
         option: "handler",
-        received: typeof handler,
+        received: handler === null ? "null" : typeof handler,
         expected: "a function (request) => Response",
       });
     }

@@ -15,6 +15,7 @@ import {
   type Check,
   custom,
   fail,
+  millis,
   number,
   object,
   optional,
@@ -24,6 +25,10 @@ import {
 
 /**
  * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
+ * Each is at most 2³¹−1 ms (about 24.8 days, the longest a timer can wait): a
+ * longer one is refused with `InvalidOptions`, not clamped. Where phases are
+ * added up (an engine that cannot see the connect, so `connect + write + read`
+ * bound the wait for the headers), the sum is capped at that same maximum.
  *
  * @example
  * ```ts
@@ -182,8 +187,6 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   isObject(u) && (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null);
 
-const millis = number("a positive number of milliseconds", { above: 0 });
-
 /** A whole number in `[min, max]`. */
 const count = (expected: string, min: number, max = Infinity): Check<number> => {
   const base = number(expected, { min, integer: true });
@@ -327,7 +330,8 @@ const refuse = (option: string, received: string, expected: string): never => {
  * ```
  */
 export const resolveHttpOptions = (input: HttpTransportOptions | undefined): ResolvedHttpOptions => {
-  const o = checkOptions(input ?? {}, "");
+  // `undefined` is no options; `null` is refused like any other non-object.
+  const o = checkOptions(input, "");
   if (o.retries !== undefined && o.retry !== undefined) {
     refuse("retry", "both `retries` and `retry`", "one of them: `retries` (a count) or `retry` (a Schedule)");
   }
