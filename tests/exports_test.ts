@@ -38,6 +38,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "UnsupportedProtocol",
     "WriteError",
     "WriteTimeout",
+    "configureRedaction",
     "decodeJson",
     "decodeJsonPromise",
     "environmentProxies",

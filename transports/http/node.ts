@@ -208,6 +208,17 @@ export const makeNodeEngine = (
         const status = res.statusCode ?? 0;
         const readMs = t.read;
         let idle: Timer | undefined;
+        // Once the body is finished (ended, failed or cancelled) the controller is closed: node:http may
+        // still emit buffered `data` (and `end` or `error`) after `res.destroy()`, and an enqueue then
+        // throws inside an event handler, which kills the process on Deno.
+        let finished = false;
+        const bodyAbort = () => res.destroy(signal!.reason);
+        const stop = () => {
+          finished = true;
+          if (idle !== undefined) clearTimeout(idle);
+          signal?.removeEventListener("abort", onAbort);
+          signal?.removeEventListener("abort", bodyAbort);
+        };
         const stream = NULL_BODY.has(status) || request.method === "HEAD" ? null : new ReadableStream<Uint8Array>({
           start(controller) {
             const rearm = () => {
@@ -218,21 +229,20 @@ export const makeNodeEngine = (
                 readMs,
               );
             };
-            const stop = () => {
-              if (idle !== undefined) clearTimeout(idle);
-              signal?.removeEventListener("abort", onAbort);
-            };
             rearm();
             res.on("data", (chunk: Uint8Array) => {
+              if (finished) return;
               rearm();
               controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
               if ((controller.desiredSize ?? 1) <= 0) res.pause();
             });
             res.on("end", () => {
+              if (finished) return;
               stop();
               controller.close();
             });
             res.on("error", (error: unknown) => {
+              if (finished) return;
               stop();
               controller.error(passThrough(error, signal) ? error : classify(error, request, "body", o.uds));
             });
@@ -242,13 +252,13 @@ export const makeNodeEngine = (
             );
             // An abort now ends the body, not the request.
             signal?.removeEventListener("abort", onAbort);
-            signal?.addEventListener("abort", () => res.destroy(signal!.reason), { once: true });
+            signal?.addEventListener("abort", bodyAbort, { once: true });
           },
           pull() {
             res.resume();
           },
           cancel() {
-            if (idle !== undefined) clearTimeout(idle);
+            stop();
             res.destroy();
           },
         }, { highWaterMark: 1 });
