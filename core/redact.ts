@@ -162,6 +162,8 @@ export const redactUrl = (url: string | URL): string => {
     // Not a URL: by its shape.
     return redactShape(text, false);
   }
+  // Without an authority (`a:://u:pw@h`, `user:pw@host`), the userinfo rule cannot tell: read it warily.
+  if (!/^[a-z][a-z\d+.-]*:\/\//i.test(parsed.href)) return redactShape(parsed.href, false);
   if (parsed.username === "" && parsed.password === "") return redactShape(parsed.href, true);
   const copy = new URL(parsed.href);
   copy.username = "";
@@ -170,28 +172,33 @@ export const redactUrl = (url: string | URL): string => {
 };
 
 /**
- * Userinfo (anything before the last `@` of the authority) and secret pairs
- * of the query and fragment, by the text's shape. In text that did not parse,
- * a `/` does not end the authority (a password may hold one).
+ * Userinfo and secret pairs of the query and fragment, by the text's shape.
+ * `parsed`: a URL with an authority, which ends at its first `/`, `?` or
+ * `#`. Otherwise the text (unparsable, or a URL without `//` such as
+ * `user:pw@proxy:3128`, whose scheme is `user:`) is read warily: whatever
+ * lies between its first `://` (or its start) and its last `@` is userinfo
+ * (a password may hold `/`, `?` or `#`), and pairs are redacted from its
+ * first `?` or `#` on.
  */
 const redactShape = (text: string, parsed: boolean): string => {
-  const ends = parsed ? "/?#" : "?#";
-  const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(text);
-  const start = scheme === null ? 0 : scheme[0].length;
+  const sep = text.indexOf("://");
+  const start = sep < 0 ? 0 : sep + 3;
   let end = text.length;
-  for (const c of ends) {
-    const i = text.indexOf(c, start);
-    if (i >= 0 && i < end) end = i;
+  if (parsed) {
+    for (const c of "/?#") {
+      const i = text.indexOf(c, start);
+      if (i >= 0 && i < end) end = i;
+    }
   }
   let out = text;
   const at = text.lastIndexOf("@", end - 1);
-  // Without `//`, `user:pw@proxy:3128` parses as scheme `user:`: whatever precedes the `@` goes.
   if (at >= start && text.slice(start, at) !== REDACTED) {
     out = `${text.slice(0, start)}${REDACTED}${text.slice(at)}`;
     end += out.length - text.length;
   }
-  const mark = out.slice(end).search(/[?#]/);
-  return mark < 0 ? out : out.slice(0, end + mark) + redactTail(out.slice(end + mark));
+  const from = parsed ? end : 0;
+  const mark = out.slice(from).search(/[?#]/);
+  return mark < 0 ? out : out.slice(0, from + mark) + redactTail(out.slice(from + mark));
 };
 
 /** A URL inside free text: a scheme, `://`, then anything up to a space, a quote or a bracket. */

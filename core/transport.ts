@@ -249,6 +249,20 @@ const checkTransport = (u: unknown, what: string): void => {
   if (!isTransport(u)) fail(what, u, "a Transport: an object with handle(request) and close()");
 };
 
+/**
+ * Runs a spec's `close`. A close must never die (it runs in finalizers and
+ * `await using`), so one written in plain JavaScript that returns a Promise
+ * is awaited, and one that returns nothing is done.
+ */
+const closing = (close: () => Effect.Effect<void>): Effect.Effect<void> => {
+  const result: unknown = close();
+  if (Effect.isEffect(result)) return result as Effect.Effect<void>;
+  if (typeof (result as Promise<void> | undefined)?.then === "function") {
+    return Effect.promise(() => result as Promise<void>);
+  }
+  return Effect.void;
+};
+
 const make = (spec: TransportSpec): Transport => {
   checkSpec(spec, "spec", "kind");
   const close = spec.close;
@@ -257,7 +271,7 @@ const make = (spec: TransportSpec): Transport => {
     handle: spec.handle,
     fetch: spec.fetch ?? derive(spec.handle),
     // Idempotent: the first call runs `close`, later calls are no-ops.
-    close: close ? () => Effect.suspend(() => closed ?? (closed = Effect.void, close())) : () => Effect.void,
+    close: close ? () => Effect.suspend(() => closed ?? (closed = Effect.void, closing(close))) : () => Effect.void,
   };
   if (spec.kind !== undefined) transport.kind = spec.kind;
   return transport;

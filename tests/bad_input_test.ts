@@ -199,3 +199,16 @@ test("bad input: Plugin.steps, hooks, logging and configureRedaction check their
   refused(() => configureRedaction(bad({ queryParams: "otp" })), InvalidOptions, "configureRedaction.queryParams");
   refused(() => configureRedaction(bad({ headers: [""] })), InvalidOptions, "configureRedaction.headers[0]");
 });
+
+test("bad input: proxy headers with CR, LF or NUL, or a name that is not a token, are refused without showing the value", () => {
+  const withHeaders = (headers: Record<string, string>) => () =>
+    HttpTransport.make({ proxy: { url: "http://proxy.test:3128", headers }, trustEnv: false });
+  // Before: accepted (and, on Deno, a value ending in whitespace became "").
+  refused(withHeaders({ "x-team": "a\r\nb " }), InvalidOptions, 'proxy.headers["x-team"]');
+  refused(withHeaders({ "x team": "a" }), InvalidOptions, 'proxy.headers["x team"]');
+  try {
+    withHeaders({ "proxy-authorization": "Basic s3cret\n" })();
+  } catch (error) {
+    assert.doesNotMatch(String(error), /s3cret/);
+  }
+});

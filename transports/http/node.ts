@@ -18,6 +18,7 @@ import type { Socket } from "node:net";
 import {
   ConnectError,
   ConnectTimeout,
+  LocalProtocolError,
   ReadError,
   ReadTimeout,
   RemoteProtocolError,
@@ -34,6 +35,11 @@ type Timer = ReturnType<typeof setTimeout>;
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+const describe = (error: unknown): string => {
+  const code = codeOf(error);
+  return `${code ? `${code}: ` : ""}${describeRuntimeError(error)}`;
+};
+
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "";
@@ -42,7 +48,7 @@ const codeOf = (error: unknown): string => {
 /** node:http's failure in `phase` as a class of the tree (the phase decides; the code refines). */
 const classify = (error: unknown, request: Request, phase: Phase, uds: string | undefined): TransportError => {
   const code = codeOf(error);
-  const detail = `${code ? `${code}: ` : ""}${describeRuntimeError(error)}`;
+  const detail = describe(error);
   const options = { detail, cause: error };
   switch (phase) {
     case "connect":
@@ -169,17 +175,27 @@ export const makeNodeEngine = (
         settled = true;
         reject(passThrough(error, signal) ? error : classify(error, request, phase, o.uds));
       };
-      const req = (secure ? https : http).request({
-        method: request.method,
-        host: url.hostname.replace(/^\[|\]$/g, ""),
-        port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers,
-        agent: secure ? httpsAgent : httpAgent,
-        ...(o.uds === undefined ? {} : { socketPath: o.uds }),
-        ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-        ...(secure ? { servername: url.hostname } : {}),
-      });
+      let req: http.ClientRequest;
+      try {
+        req = (secure ? https : http).request({
+          method: request.method,
+          host: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+          headers,
+          agent: secure ? httpsAgent : httpAgent,
+          ...(o.uds === undefined ? {} : { socketPath: o.uds }),
+          ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
+          ...(secure ? { servername: url.hostname } : {}),
+        });
+      } catch (error) {
+        // node:http validates before anything is sent (a header byte fetch's Headers allows, a method name).
+        return reject(
+          new LocalProtocolError(request, { detail: `node:http refused the request (${describe(error)})` }),
+        );
+      }
+      // node:http upper-cases every method; fetch sends a non-standard one as written (`propfind` stays so).
+      if (req.method !== request.method) req.method = request.method;
       const onAbort = () => req.destroy(signal!.reason);
       if (signal?.aborted) return void onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });

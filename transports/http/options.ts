@@ -20,7 +20,6 @@ import {
   object,
   optional,
   record,
-  string,
 } from "../../core/options.ts";
 
 /**
@@ -247,7 +246,26 @@ const timeout: Check<number | HttpTimeouts> = (value, path) =>
     ? timeouts(value, path)
     : fail(path, value, "milliseconds, or { connect?, read?, write?, pool?, total? } in milliseconds");
 
-const headers = record(string, "an object of header name to value");
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value without CR, LF or NUL (some runtimes' Headers let one through when it ends in whitespace). */
+const headerValue: Check<string> = (value, path) => {
+  if (typeof value !== "string") return fail(path, value, "a header value (a string)");
+  if (!/[\r\n\0]/.test(value)) return value;
+  throw new InvalidOptions({
+    option: path,
+    received: `a value of ${value.length} characters with CR, LF or NUL (not shown: it may be a credential)`,
+    expected: "a header value without CR, LF or NUL",
+  });
+};
+const headerValues = record(headerValue, "an object of header name to value");
+/** Names are HTTP tokens; the value is not shown in the error (it may be a credential). */
+const headers: Check<Readonly<Record<string, string>>> = (value, path) => {
+  const checked = headerValues(value, path);
+  for (const name of Object.keys(checked)) {
+    if (!TOKEN.test(name)) fail(`${path}[${JSON.stringify(name)}]`, name, "a header name that is an HTTP token");
+  }
+  return checked;
+};
 
 const proxyObject = object({
   url: custom((u): u is string => typeof u === "string", "a proxy URL string"),
