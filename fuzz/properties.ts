@@ -68,6 +68,9 @@ const parses = (text: string): URL | undefined => {
   }
 };
 
+/** A synchronous `fc.assert` as the Promise `run` returns (a failure becomes its rejection). */
+const checked = (assert: () => void): Promise<void> => new Promise((resolve) => resolve(assert()));
+
 /** Whatever a constructor built, closed (a transport or a client), so the fuzz leaks nothing. */
 const dispose = async (built: unknown): Promise<void> => {
   if (built instanceof SwitchyardError || typeof built !== "object" || built === null) return;
@@ -81,77 +84,81 @@ const dispose = async (built: unknown): Promise<void> => {
 const mountKeys: FuzzProperty = {
   name: "mount keys (UrlPattern, Router.make, resolve = explain's winner)",
   runs: 20_000,
-  run: async (numRuns, seed, path) =>
-    fc.assert(
-      fc.property(mountKey, fc.array(requestUrl, { maxLength: 4 }), (key, urls) => {
-        let verdict: InvalidOptions | undefined;
-        try {
-          verdict = UrlPattern.validate(key);
-        } catch (error) {
-          violated("UrlPattern.validate threw", error);
-        }
-        const router = construct("Router.make", () => Router.make({ [key]: 1 }));
-        if (router instanceof InvalidOptions) {
-          if (verdict === undefined) violated("Router.make refused a key UrlPattern.validate accepts");
-          return;
-        }
-        if (verdict !== undefined) violated("Router.make accepted a key UrlPattern.validate refuses");
-        for (const text of urls) {
-          const url = parses(text);
-          if (url === undefined) {
-            try {
-              router.resolve(text);
-              violated("resolve accepted a string that is not a URL");
-            } catch (error) {
-              expectTyped(error, "resolve(junk)", InvalidUrl);
-            }
-            continue;
+  run: (numRuns, seed, path) =>
+    checked(() =>
+      fc.assert(
+        fc.property(mountKey, fc.array(requestUrl, { maxLength: 4 }), (key, urls) => {
+          let verdict: InvalidOptions | undefined;
+          try {
+            verdict = UrlPattern.validate(key);
+          } catch (error) {
+            violated("UrlPattern.validate threw", error);
           }
-          const winner = router.resolve(url)?.key;
-          if (router.resolve(url.href)?.key !== winner) violated("resolve(string) and resolve(URL) disagree");
-          if (router.explain(url)[0]?.key !== winner) violated("resolve and explain disagree");
-        }
-      }),
-      params(numRuns, seed, path),
+          const router = construct("Router.make", () => Router.make({ [key]: 1 }));
+          if (router instanceof InvalidOptions) {
+            if (verdict === undefined) violated("Router.make refused a key UrlPattern.validate accepts");
+            return;
+          }
+          if (verdict !== undefined) violated("Router.make accepted a key UrlPattern.validate refuses");
+          for (const text of urls) {
+            const url = parses(text);
+            if (url === undefined) {
+              try {
+                router.resolve(text);
+                violated("resolve accepted a string that is not a URL");
+              } catch (error) {
+                expectTyped(error, "resolve(junk)", InvalidUrl);
+              }
+              continue;
+            }
+            const winner = router.resolve(url)?.key;
+            if (router.resolve(url.href)?.key !== winner) violated("resolve(string) and resolve(URL) disagree");
+            if (router.explain(url)[0]?.key !== winner) violated("resolve and explain disagree");
+          }
+        }),
+        params(numRuns, seed, path),
+      )
     ),
 };
 
 const routerTables: FuzzProperty = {
   name: "routing tables of any shape (Router.make, Mounts.make, resolve of anything)",
   runs: 10_000,
-  run: async (numRuns, seed, path) =>
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          anyValue,
-          fc.array(anyValue, { maxLength: 3 }),
-          fc.array(fc.tuple(mountKey, anyValue), { maxLength: 4 }),
-          fc.array(fc.tuple(anyValue, anyValue), { maxLength: 2 }),
-          fc.dictionary(mountKey, fc.oneof(fc.constant(null), fc.constant(ok), anyValue), { maxKeys: 4 }),
-          fc.array(fc.tuple(mountKey, anyValue), { maxLength: 3 }).map((pairs) => new Map(pairs)),
+  run: (numRuns, seed, path) =>
+    checked(() =>
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            anyValue,
+            fc.array(anyValue, { maxLength: 3 }),
+            fc.array(fc.tuple(mountKey, anyValue), { maxLength: 4 }),
+            fc.array(fc.tuple(anyValue, anyValue), { maxLength: 2 }),
+            fc.dictionary(mountKey, fc.oneof(fc.constant(null), fc.constant(ok), anyValue), { maxKeys: 4 }),
+            fc.array(fc.tuple(mountKey, anyValue), { maxLength: 3 }).map((pairs) => new Map(pairs)),
+          ),
+          fc.oneof(anyValue, requestUrl),
+          (entries, target) => {
+            const router = construct("Router.make", () => Router.make(entries as never));
+            if (!(router instanceof InvalidOptions)) {
+              try {
+                router.resolve(target as never);
+                router.explain(target as never);
+              } catch (error) {
+                expectTyped(error, "resolve/explain", InvalidUrl);
+              }
+            }
+            const mounts = construct("Mounts.make", () => Mounts.make(entries as never, ok));
+            if (!(mounts instanceof InvalidOptions)) {
+              try {
+                mounts.explain(target as never);
+              } catch (error) {
+                expectTyped(error, "Mounts.explain", InvalidUrl);
+              }
+            }
+          },
         ),
-        fc.oneof(anyValue, requestUrl),
-        (entries, target) => {
-          const router = construct("Router.make", () => Router.make(entries as never));
-          if (!(router instanceof InvalidOptions)) {
-            try {
-              router.resolve(target as never);
-              router.explain(target as never);
-            } catch (error) {
-              expectTyped(error, "resolve/explain", InvalidUrl);
-            }
-          }
-          const mounts = construct("Mounts.make", () => Mounts.make(entries as never, ok));
-          if (!(mounts instanceof InvalidOptions)) {
-            try {
-              mounts.explain(target as never);
-            } catch (error) {
-              expectTyped(error, "Mounts.explain", InvalidUrl);
-            }
-          }
-        },
-      ),
-      params(numRuns, seed, path),
+        params(numRuns, seed, path),
+      )
     ),
 };
 
@@ -179,17 +186,19 @@ const noProxy: FuzzProperty = {
 const redaction: FuzzProperty = {
   name: "redaction (redactUrl, redactText, errors built on secret-bearing URLs)",
   runs: 12_000,
-  run: async (numRuns, seed, path) =>
-    fc.assert(
-      fc.property(secretUrl, fc.oneof(requestUrl, fc.string()), (secret, any) => {
-        for (const text of [redactUrl(secret), redactText(`failed for ${secret} (retry later)`)]) {
-          if (text.includes(SECRET)) violated(`the secret survived redaction: ${text}`);
-        }
-        redactUrl(any);
-        redactText(any);
-        expectTyped(new ConnectError({ method: "GET", url: secret }, { detail: `cause: ${secret}` }), "ConnectError");
-      }),
-      params(numRuns, seed, path),
+  run: (numRuns, seed, path) =>
+    checked(() =>
+      fc.assert(
+        fc.property(secretUrl, fc.oneof(requestUrl, fc.string()), (secret, any) => {
+          for (const text of [redactUrl(secret), redactText(`failed for ${secret} (retry later)`)]) {
+            if (text.includes(SECRET)) violated(`the secret survived redaction: ${text}`);
+          }
+          redactUrl(any);
+          redactText(any);
+          expectTyped(new ConnectError({ method: "GET", url: secret }, { detail: `cause: ${secret}` }), "ConnectError");
+        }),
+        params(numRuns, seed, path),
+      )
     ),
 };
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { Client, ConnectError, HandlerTransport, HttpTransport } from "../mod.ts";
+import { Client, ConnectError, HandlerTransport, HttpTransport, Transport } from "../mod.ts";
 import { serve } from "./fixtures/server.ts";
 import { test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
@@ -123,4 +123,15 @@ test("close: cancelling a body over a unix socket (and following a redirect ther
     await Effect.runPromise(client.close());
     await server.close();
   }
+});
+
+test("close: a spec's close written in plain JavaScript (a Promise, or nothing) never dies", async () => {
+  // Before: "Not a valid effect: undefined", a defect, from `await using` or a layer's finalizer.
+  let closed = 0;
+  const handle = () => Effect.succeed(new Response("ok"));
+  const asPromise = Transport.make({ handle, close: (() => Promise.resolve().then(() => void closed++)) as never });
+  const asNothing = Transport.make({ handle, close: (() => void closed++) as never });
+  await Effect.runPromise(asPromise.close());
+  await Effect.runPromise(asNothing.close());
+  assert.equal(closed, 2);
 });

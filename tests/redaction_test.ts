@@ -66,6 +66,10 @@ test("redaction: text that is not a URL is redacted by its shape (the unparsable
   );
   assert.equal(redactUrl("http://u:p/w@h:x/?api_key=k"), "http://[redacted]@h:x/?api_key=[redacted]");
   assert.equal(redactUrl("user:pw@proxy.local:3128"), "[redacted]@proxy.local:3128");
+  // Found by the fuzz: junk before `://`, and a URL without an authority.
+  assert.equal(redactUrl("?://u:S3CRET@h"), "?://[redacted]@h");
+  assert.equal(redactUrl("a:://u:S3CRET@:0"), "a:://[redacted]@:0");
+  assert.equal(redactUrl("x?token=S3CRET://a"), "x?token=[redacted]");
   assert.equal(redactUrl("not a url"), "not a url");
   assert.equal(
     redactText("GET http://u:pw@h.test/?token=a failed; retry with api_key=k2, page=3"),
