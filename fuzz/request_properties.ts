@@ -5,8 +5,6 @@
  * full path with a pool limit and timeouts, and node:http over a unix
  * socket). Both lanes: `client.fetch` and the Effect methods.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import fc from "fast-check";
@@ -20,7 +18,8 @@ import {
   MockTransport,
 } from "../mod.ts";
 import { serve, type TestServer } from "../tests/fixtures/server.ts";
-import { headerName, headerValue, method, requestUrl, SECRET, secretUrl } from "./arbitraries.ts";
+import { tempDir } from "../tests/fixtures/temp_dir.ts";
+import { headerName, headerValue, method, requestUrl, SECRET, secretUrl, STANDARD_METHODS } from "./arbitraries.ts";
 import { construct, expectTyped, settle, violated } from "./oracle.ts";
 import { type FuzzProperty, params } from "./properties.ts";
 
@@ -162,23 +161,6 @@ const headers: FuzzProperty = {
   },
 };
 
-const tempSocket = (): { path: string; [Symbol.dispose](): void } => {
-  const dir = mkdtempSync(join(tmpdir(), "switchyard-fuzz-"));
-  return { path: join(dir, "fuzz.sock"), [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
-};
-
-const STANDARD_METHODS = fc.constantFrom(
-  "GET",
-  "POST",
-  "PUT",
-  "PATCH",
-  "DELETE",
-  "HEAD",
-  "OPTIONS",
-  "QUERY",
-  "PROPFIND",
-);
-
 /** fetch's method normalisation: the six standard names are upper-cased whatever their case; others are kept. */
 const normalise = (m: string): string =>
   ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"].includes(m.toUpperCase()) ? m.toUpperCase() : m;
@@ -196,7 +178,8 @@ const loopback: FuzzProperty = {
     let answered = 0;
     let methodChanged = 0;
     const failures = new Map<string, number>();
-    using socket = tempSocket();
+    using tmp = tempDir("switchyard-fuzz-");
+    const socket = { path: join(tmp.dir, "fuzz.sock") };
     const servers: TestServer[] = [serve(wireEcho), serve(wireEcho, { unix: socket.path })];
     const [tcp] = servers;
     const clients = {

@@ -23,7 +23,7 @@ import {
   SwitchyardError,
   Transport,
 } from "../mod.ts";
-import { Router } from "../router.ts";
+import { Router, UrlPattern } from "../router.ts";
 import { record } from "../core/options.ts";
 import { test } from "./harness.ts";
 
@@ -55,6 +55,8 @@ test("bad input: Router.make refuses what is not a record, a Map or pairs, namin
   refused(() => Router.make(bad([["all://"]])), InvalidOptions, "mounts[0]");
   refused(() => Router.make(bad([[1, "x"]])), InvalidOptions, "mounts[0][0]");
   refused(() => Router.make({ "not a key": 1 }), InvalidOptions); // (held)
+  refused(() => UrlPattern.parse(bad(5)), InvalidOptions, "mounts");
+  assert.ok(UrlPattern.validate(bad(null)) instanceof InvalidOptions);
 });
 
 test("bad input: Router.resolve and explain take a URL string, a URL or a Request, and agree", () => {

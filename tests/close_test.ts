@@ -5,12 +5,11 @@
  * over a unix socket (node:http engine) stops cleanly.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { Client, ConnectError, HandlerTransport, HttpTransport, Transport } from "../mod.ts";
 import { serve } from "./fixtures/server.ts";
+import { tempDir } from "./fixtures/temp_dir.ts";
 import { test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
 
@@ -92,15 +91,10 @@ bothLanes(
   },
 );
 
-const tempDir = (): { dir: string; [Symbol.dispose](): void } => {
-  const dir = mkdtempSync(join(tmpdir(), "switchyard-close-"));
-  return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
-};
-
 test("close: cancelling a body over a unix socket (and following a redirect there) never crashes the process", async () => {
   // Before the fix, on Deno, node:http kept emitting data after cancel(): "Uncaught TypeError: The stream
   // controller cannot close or enqueue" killed the test process.
-  using tmp = tempDir();
+  using tmp = tempDir("switchyard-close-");
   const path = join(tmp.dir, "cancel.sock");
   const big = new Uint8Array(1 << 20);
   const server = serve(
