@@ -70,6 +70,7 @@ export {
   WriteError,
   WriteTimeout,
 } from "./core/errors.ts";
+export { configureRedaction, type RedactionOptions } from "./core/redact_config.ts";
 export { Transport, type TransportSpec, type TransportStatics, type WrapSpec } from "./core/transport.ts";
 export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Steps } from "./core/plugin.ts";
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";

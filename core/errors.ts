@@ -39,10 +39,21 @@
  * Every request-bound error carries the request's `method` and `url` (with
  * credentials redacted), a `detail` and the underlying `cause`.
  *
+ * Redaction (core/redact.ts, widened by `configureRedaction`) applies to
+ * everything an error stores or prints: `url`, `detail`, `message` (so
+ * `String(e)`, `toJSON()` and the first line of `stack`), and
+ * `InvalidOptions.received`. The `cause` is the thrower's own value (an
+ * app's `Error`, a runtime's `TypeError`) and is kept as it is, never
+ * rewritten or copied, so `e.cause instanceof MyError` and its fields keep
+ * working; only our description of it (`detail`) is redacted. It is not
+ * enumerable, so `JSON.stringify` and loggers that print own fields skip
+ * it, but anything that walks the cause chain (Effect's `Cause.pretty`,
+ * `console.log(e.cause)`) prints the thrower's own text.
+ *
  * @module
  */
 import { Data } from "effect";
-import { redactUrl } from "./redact.ts";
+import { redactText, redactUrl } from "./redact.ts";
 
 /**
  * The part of a request an error needs: a `Request` satisfies it.
@@ -158,12 +169,15 @@ export abstract class RequestError extends SwitchyardError implements RequestErr
     summary: string,
     advice: string,
   ) {
-    const url = redactUrl(request.url);
-    const detail = options?.detail ?? describeCause(options?.cause);
+    // Tolerant of a malformed `request` (a hand-built one): an error constructor must not throw.
+    const method = String(request?.method ?? "?");
+    const url = redactUrl(String(request?.url ?? ""));
+    // One rule for every text stored: the detail may quote a URL or a thrower's message.
+    const detail = redactText(options?.detail ?? describeCause(options?.cause));
     super({
-      message: `${summary}: ${request.method} ${url}${detail ? ` (${detail})` : ""}.${advice ? ` ${advice}` : ""}`,
+      message: `${summary}: ${method} ${url}${detail ? ` (${detail})` : ""}.${advice ? ` ${advice}` : ""}`,
     });
-    this.method = request.method;
+    this.method = method;
     this.url = url;
     this.detail = detail;
     if (options?.cause !== undefined) {
@@ -172,13 +186,15 @@ export abstract class RequestError extends SwitchyardError implements RequestErr
   }
 }
 
-/** A short description of a cause, for messages; credentials redacted. */
+/** A short description of a cause, for messages (redacted by the caller). Never throws, whatever was thrown. */
 const describeCause = (cause: unknown): string => {
   if (cause === undefined) return "";
-  const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : "";
-  const text = cause instanceof Error ? `${cause.message}${inner}` : String(cause);
-  // Runtime messages may quote the URL they failed on, userinfo and all.
-  return text.replace(/([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]*@/gi, "$1[redacted]@");
+  try {
+    const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : "";
+    return cause instanceof Error ? `${cause.message}${inner}` : String(cause);
+  } catch {
+    return "a value that cannot be shown as text";
+  }
 };
 
 /**
@@ -661,13 +677,15 @@ export class InvalidOptions extends SwitchyardError implements InvalidOptionsFie
   readonly runtime?: string;
   /** Builds the error; see the class docs for the arguments. */
   constructor(fields: InvalidOptionsFields) {
+    // Callers describe what was given without secrets; redacting again costs nothing on this path.
+    const received = redactText(fields.received);
     super({
       message: fields.runtime
-        ? `Option \`${fields.option}\` is not supported on ${fields.runtime}: got ${fields.received}; ${fields.expected}.`
-        : `Invalid option \`${fields.option}\`: got ${fields.received}; expected ${fields.expected}.`,
+        ? `Option \`${fields.option}\` is not supported on ${fields.runtime}: got ${received}; ${fields.expected}.`
+        : `Invalid option \`${fields.option}\`: got ${received}; expected ${fields.expected}.`,
     });
     this.option = fields.option;
-    this.received = fields.received;
+    this.received = received;
     this.expected = fields.expected;
     if (fields.runtime !== undefined) this.runtime = fields.runtime;
   }

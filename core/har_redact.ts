@@ -9,7 +9,7 @@
  */
 import { InvalidOptions } from "./errors.ts";
 import type { HarCookie, HarNameValue } from "./har.ts";
-import { isSecretHeader, isSecretQueryKey, redactBody, REDACTED, redactUrl } from "./redact.ts";
+import { isSecretHeader, isSecretParam, redactBody, REDACTED, redactUrl } from "./redact.ts";
 
 /**
  * What a recording redacts, beyond the defaults: `Authorization`,
@@ -92,7 +92,7 @@ const KEYS = new Set(["headers", "query", "bodyFields", "keep"]);
  * ```ts
  * import { makeRedactor } from "./har_redact.ts";
  * const redactor = makeRedactor({ headers: ["x-tenant-key"] });
- * redactor.url("https://u:p@api.test/?token=abc"); // "https://[redacted]@api.test/?token=%5Bredacted%5D"
+ * redactor.url("https://u:p@api.test/?token=abc"); // "https://[redacted]@api.test/?token=[redacted]"
  * ```
  */
 export const makeRedactor = (options: HarRedactOptions = {}): Redactor => {
@@ -118,7 +118,7 @@ export const makeRedactor = (options: HarRedactOptions = {}): Redactor => {
   };
   const secretKey = (name: string) => {
     const lower = name.toLowerCase();
-    return !keep.has(lower) && (isSecretQueryKey(lower) || query.has(lower));
+    return !keep.has(lower) && (isSecretParam(lower) || query.has(lower));
   };
   const secretField = (name: string) => fields.has(name.toLowerCase());
   const keepCookies = keep.has("cookie");

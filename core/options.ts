@@ -10,19 +10,25 @@
  * @module
  */
 import { InvalidOptions } from "./errors.ts";
-import { redactUrl } from "./redact.ts";
+import { redactText, redactUrl } from "./redact.ts";
 
 /** Validates `value` found at option path `path`; returns it (narrowed) or throws `InvalidOptions`. */
 export type Check<T> = (value: unknown, path: string) => T;
+
+/** The class of an object for messages: `Object` for a plain or null-prototype one. */
+const describeClass = (value: object): string => {
+  const name: unknown = Object.getPrototypeOf(value)?.constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "Object";
+};
 
 /** A short, credential-free rendering of a given value for messages. */
 const describeValue = (value: unknown): string => {
   if (value === undefined) return "undefined";
   if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(redactUrl(value).slice(0, 80));
+  if (typeof value === "string") return JSON.stringify(redactText(redactUrl(value)).slice(0, 80));
   if (typeof value === "function") return "a function";
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  if (typeof value === "object") return `an object (${describeClass(value)})`;
   return String(value);
 };
 
@@ -53,29 +59,77 @@ export const string: Check<string> = (value, path) => typeof value === "string" 
 /** A finite number within bounds; `integer` for whole numbers. */
 export const number = (
   expected: string,
-  bounds: { readonly min?: number; readonly above?: number; readonly integer?: boolean } = {},
+  bounds: {
+    readonly min?: number;
+    readonly above?: number;
+    readonly max?: number;
+    readonly integer?: boolean;
+  } = {},
 ): Check<number> =>
 (value, path) => {
   if (typeof value !== "number" || !Number.isFinite(value)) return fail(path, value, expected);
   if (bounds.integer && !Number.isInteger(value)) return fail(path, value, expected);
   if (bounds.min !== undefined && value < bounds.min) return fail(path, value, expected);
   if (bounds.above !== undefined && value <= bounds.above) return fail(path, value, expected);
+  if (bounds.max !== undefined && value > bounds.max) return fail(path, value, expected);
   return value;
 };
+
+/**
+ * The longest delay a timer can wait: `setTimeout` (on Deno, Bun and Node)
+ * stores it in a signed 32-bit integer and fires at once past it, about 24.8 days.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in milliseconds for a timer: positive, at most `MAX_TIMER_MS`.
+ * A longer one is refused, not clamped: a timeout of a month is a unit
+ * mistake (seconds for milliseconds) more often than a wish.
+ *
+ * @example
+ * ```ts
+ * import { millis } from "./options.ts";
+ * millis(5_000, "timeout"); // 5000
+ * try { millis(2 ** 31, "timeout"); } catch (e) { console.log(String(e)); } // InvalidOptions
+ * ```
+ */
+export const millis: Check<number> = number(
+  `a positive number of milliseconds, at most ${MAX_TIMER_MS} (about 24.8 days, the longest a timer can wait)`,
+  { above: 0, max: MAX_TIMER_MS },
+);
+
+/** A function (checked for shape only: what it returns is checked when it is called). */
+export const func = <T extends (...args: never[]) => unknown>(expected: string): Check<T> => (value, path) =>
+  typeof value === "function" ? value as T : fail(path, value, expected);
 
 /** A value that satisfies `guard`. */
 export const custom = <T>(guard: (value: unknown) => value is T, expected: string): Check<T> => (value, path) =>
   guard(value) ? value : fail(path, value, expected);
 
-/** An array whose items each pass `item`. */
+/** An array whose items each pass `item` (a hole is checked as `undefined`). */
 export const array = <T>(item: Check<T>, expected: string): Check<ReadonlyArray<T>> => (value, path) =>
-  Array.isArray(value) ? value.map((v, i) => item(v, `${path}[${i}]`)) : fail(path, value, expected);
+  Array.isArray(value) ? Array.from(value, (v, i) => item(v, `${path}[${i}]`)) : fail(path, value, expected);
 
-/** A plain object whose values each pass `item`. */
+/**
+ * Sets `key` on `out` as an own data property, whatever the key: with a
+ * plain `out[key] = v`, `"__proto__"` would run the prototype setter on Bun
+ * and Node (the key silently lost), while Deno, which removes that setter,
+ * keeps it. Every runtime keeps it this way.
+ */
+const setOwn = (out: object, key: string, v: unknown): void => {
+  Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+};
+
+/**
+ * A plain object whose values each pass `item`, copied into a null-prototype
+ * object so that no key (`__proto__`, `constructor`, ...) is special.
+ */
 export const record = <T>(item: Check<T>, expected: string): Check<Readonly<Record<string, T>>> => (value, path) => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(path, value, expected);
-  const out: Record<string, T> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = item(v, `${path}[${JSON.stringify(key)}]`);
+  const out = Object.create(null) as Record<string, T>;
+  for (const key of Object.keys(value)) {
+    setOwn(out, key, item((value as Record<string, unknown>)[key], `${path}[${JSON.stringify(key)}]`));
+  }
   return out;
 };
 
@@ -108,10 +162,10 @@ export const object = <S extends Record<string, Check<unknown>>>(shape: S): Chec
         });
       }
     }
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as Record<string, unknown>;
     for (const key of known) {
       const checked = shape[key]!(input[key], path ? `${path}.${key}` : key);
-      if (checked !== undefined) out[key] = checked;
+      if (checked !== undefined) setOwn(out, key, checked);
     }
     return out as Shape<S>;
   };

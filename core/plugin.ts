@@ -18,6 +18,7 @@
  */
 import { Effect } from "effect";
 import { isTransportError, type TransportError } from "./errors.ts";
+import { fail, func, optional } from "./options.ts";
 import { Transport } from "./transport.ts";
 
 /**
@@ -93,6 +94,7 @@ export interface NamedSteps extends Steps {
 export interface PluginStatics {
   /**
    * A plugin from steps; every request runs the same steps.
+   * @throws {InvalidOptions} when `name` is not a string or a step is not a function.
    *
    * The factory form, `Plugin.steps(name, () => steps)`, calls the factory
    * once per request (each redirect hop is a request), so the steps can keep
@@ -213,7 +215,24 @@ const promiseLane = (next: Transport, perRequest: () => Steps) => (request: Requ
   }
 };
 
+const step = optional(func<(...args: never[]) => unknown>("a function"));
+
+/** Checks `Plugin.steps`' arguments at construction: a name, and step functions (or a per-request factory). */
+const checkSteps = (first: unknown, factory: unknown): void => {
+  if (typeof first === "string") {
+    func("a function () => Steps, called once per request")(factory, "perRequest");
+    return;
+  }
+  if (typeof first !== "object" || first === null) {
+    fail("steps", first, "{ name, onRequest?, onResponse?, onError? }, or a name and a function () => Steps");
+  }
+  const s = first as Record<string, unknown>;
+  if (typeof s.name !== "string") fail("steps.name", s.name, "the plugin's name, a string");
+  for (const key of ["onRequest", "onResponse", "onError"]) step(s[key], `steps.${key}`);
+};
+
 const steps = (first: NamedSteps | string, factory?: () => Steps): Plugin => {
+  checkSteps(first, factory);
   const name = typeof first === "string" ? first : first.name;
   const perRequest: () => Steps = typeof first === "string" ? factory! : () => first;
   const plugin: Plugin = (next) =>

@@ -19,6 +19,7 @@
  */
 import { Context, Effect, Layer, type Scope } from "effect";
 import { InvalidOptions, type TransportError } from "./errors.ts";
+import { fail, func, optional, string } from "./options.ts";
 import type { Plugin } from "./plugin.ts";
 
 /**
@@ -121,24 +122,27 @@ export interface TransportStatics extends Context.Service<Transport, Transport> 
    * Builds a transport from `handle` and, optionally, `fetch`, `close` and
    * `kind`. `close` is made idempotent; a missing `fetch` is derived from
    * `handle`.
+   * @throws {InvalidOptions} when `spec` is not an object with a `handle` function (or a field has the wrong type).
    */
   make(spec: TransportSpec): Transport;
   /**
    * A plugin's transport over `next`: its `close` is `next.close` (a plugin
    * owns nothing but what it wraps); a missing `fetch` is derived from
    * `handle`.
+   * @throws {InvalidOptions} when `next` is not a transport or `spec` has no `handle` function.
    */
   wrap(next: Transport, spec: WrapSpec): Transport;
   /**
    * Provides `Transport` from a transport, or from an effect that builds one;
    * the transport is closed when the layer's scope closes.
+   * @throws {InvalidOptions} when given neither a transport nor an Effect.
    */
   layer<E = never, R = never>(
     make: Transport | Effect.Effect<Transport, E, R>,
   ): Layer.Layer<Transport, E, Exclude<R, Scope.Scope>>;
   /**
    * Applies `plugins` around `transport`, the first plugin outermost.
-   * @throws {InvalidOptions} when a plugin does not return a transport.
+   * @throws {InvalidOptions} when `transport` is not one, `plugins` is not an array, or a plugin does not return a transport.
    */
   compose(transport: Transport, plugins: ReadonlyArray<Plugin>): Transport;
 }
@@ -226,14 +230,50 @@ export const settleOnAbort = (signal: AbortSignal, pending: Promise<Response>): 
 const derive = (handle: Transport["handle"]) => (request: Request): Promise<Response> =>
   runLane(handle(request), request.signal);
 
+const handleFn = func<Transport["handle"]>("a function (request) => Effect<Response, TransportError>");
+const optionalFn = optional(func<(...args: never[]) => unknown>("a function, or nothing"));
+const optionalName = optional(string);
+
+/** Checks a spec's shape at construction (extra fields are allowed: a full transport is a spec too). */
+const checkSpec = (spec: unknown, what: string, name: "kind" | "name"): void => {
+  if (typeof spec !== "object" || spec === null) {
+    fail(what, spec, `an object { handle${name === "kind" ? ", fetch?, close?, kind?" : ", fetch?, name?"} }`);
+  }
+  const s = spec as Record<string, unknown>;
+  handleFn(s.handle, `${what}.handle`);
+  optionalFn(s.fetch, `${what}.fetch`);
+  if (name === "kind") optionalFn(s.close, `${what}.close`);
+  optionalName(s[name], `${what}.${name}`);
+};
+
+/** A transport argument (`next`, `compose`'s first): the shape `isTransport` accepts. */
+const checkTransport = (u: unknown, what: string): void => {
+  if (!isTransport(u)) fail(what, u, "a Transport: an object with handle(request) and close()");
+};
+
+/**
+ * Runs a spec's `close`. A close must never die (it runs in finalizers and
+ * `await using`), so one written in plain JavaScript that returns a Promise
+ * is awaited, and one that returns nothing is done.
+ */
+const closing = (close: () => Effect.Effect<void>): Effect.Effect<void> => {
+  const result: unknown = close();
+  if (Effect.isEffect(result)) return result as Effect.Effect<void>;
+  if (typeof (result as Promise<void> | undefined)?.then === "function") {
+    return Effect.promise(() => result as Promise<void>);
+  }
+  return Effect.void;
+};
+
 const make = (spec: TransportSpec): Transport => {
+  checkSpec(spec, "spec", "kind");
   const close = spec.close;
   let closed: Effect.Effect<void> | undefined;
   const transport: { -readonly [K in keyof Transport]: Transport[K] } = {
     handle: spec.handle,
     fetch: spec.fetch ?? derive(spec.handle),
     // Idempotent: the first call runs `close`, later calls are no-ops.
-    close: close ? () => Effect.suspend(() => closed ?? (closed = Effect.void, close())) : () => Effect.void,
+    close: close ? () => Effect.suspend(() => closed ?? (closed = Effect.void, closing(close))) : () => Effect.void,
   };
   if (spec.kind !== undefined) transport.kind = spec.kind;
   return transport;
@@ -256,6 +296,8 @@ export const toTransport = (u: Omit<Transport, "fetch"> & { readonly fetch?: Tra
   typeof u.fetch === "function" ? u as Transport : make(u);
 
 const wrap = (next: Transport, spec: WrapSpec): Transport => {
+  checkTransport(next, "next");
+  checkSpec(spec, "spec", "name");
   const own = spec.fetch;
   const nextFetch = next.fetch;
   const transport: { -readonly [K in keyof Transport]: Transport[K] } = {
@@ -294,8 +336,10 @@ export const composePlugins = (
   transport: Transport,
   plugins: ReadonlyArray<Plugin>,
   seen?: (index: number, wrapped: Transport) => void,
-): Transport =>
-  plugins.reduceRight((next, plugin, i) => {
+): Transport => {
+  checkTransport(transport, "transport");
+  if (!Array.isArray(plugins)) fail("plugins", plugins, "an array of plugins");
+  return plugins.reduceRight((next, plugin, i) => {
     const wrapped: unknown = typeof plugin === "function" ? plugin(next) : undefined;
     if (!isTransport(wrapped)) {
       throw new InvalidOptions({
@@ -310,6 +354,7 @@ export const composePlugins = (
     seen?.(i, full);
     return full;
   }, transport);
+};
 
 const TransportKey: Context.Service<Transport, Transport> = Context.Service<Transport>("switchyard/Transport");
 
@@ -338,8 +383,14 @@ export const Transport: TransportStatics = Object.assign(
     wrap,
     layer: <E = never, R = never>(
       build: Transport | Effect.Effect<Transport, E, R>,
-    ): Layer.Layer<Transport, E, Exclude<R, Scope.Scope>> =>
-      Layer.effect(TransportKey, acquire(build)) as unknown as Layer.Layer<Transport, E, Exclude<R, Scope.Scope>>,
+    ): Layer.Layer<Transport, E, Exclude<R, Scope.Scope>> => {
+      if (!Effect.isEffect(build)) checkTransport(build, "transport");
+      return Layer.effect(TransportKey, acquire(build)) as unknown as Layer.Layer<
+        Transport,
+        E,
+        Exclude<R, Scope.Scope>
+      >;
+    },
     compose: (transport: Transport, plugins: ReadonlyArray<Plugin>): Transport => composePlugins(transport, plugins),
   },
 );

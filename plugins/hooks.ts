@@ -9,6 +9,7 @@ import type { Effect } from "effect";
 import type { TransportError } from "../core/errors.ts";
 import { Transport } from "../core/transport.ts";
 import { Plugin } from "../core/plugin.ts";
+import { array, func, object, optional } from "../core/options.ts";
 
 /**
  * What a hook may return: nothing, a promise of nothing, or an Effect (which may fail with a TransportError).
@@ -38,6 +39,12 @@ export interface Hooks {
   readonly response?: ReadonlyArray<(response: Response, request: Request) => HookResult>;
 }
 
+const hook = func<(...args: never[]) => HookResult>("a function");
+const checkHooks = object({
+  request: optional(array(hook, "an array of functions (request) => void")),
+  response: optional(array(hook, "an array of functions (response, request) => void")),
+});
+
 /**
  * A plugin that runs `hooks.request` before and `hooks.response` after each
  * request. A hook that throws is a bug in the hook (a defect on the Effect
@@ -56,7 +63,9 @@ export interface Hooks {
  * console.assert(seen.join() === "http://api.test/,200");
  * ```
  */
-export const hooks = (hooks: Hooks): Plugin => {
+export const hooks = (spec: Hooks): Plugin => {
+  // Checked at construction (a typo or a non-function is an InvalidOptions now, not a TypeError per request).
+  const hooks = checkHooks(spec, "hooks") as Hooks;
   // One step per hook: request hooks outermost first, response hooks innermost first, so each list runs in order.
   const layers: Array<Plugin> = [
     ...(hooks.request ?? []).map((hook) => Plugin.steps({ name: "hooks", onRequest: (request) => hook(request) })),

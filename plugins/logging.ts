@@ -7,6 +7,7 @@ import { Effect } from "effect";
 import type { TransportError } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
 import { Plugin } from "../core/plugin.ts";
+import { func, object, optional } from "../core/options.ts";
 
 /**
  * One log record: what was sent, what came back, how long it took.
@@ -30,6 +31,8 @@ export interface LogRecord {
   readonly ms: number;
 }
 
+const checkOptions = object({ log: optional(func<(record: LogRecord) => void>("a function (record) => void")) });
+
 /**
  * Logs one record per request (method, redacted URL, status or error, time
  * to headers). Header values and bodies are never logged; a cancelled call
@@ -50,7 +53,7 @@ export interface LogRecord {
  * ```
  */
 export const logging = (options: { readonly log?: (record: LogRecord) => void } = {}): Plugin => {
-  const log = options.log;
+  const log = checkOptions(options, "logging").log;
   const emit = (record: LogRecord): void | Effect.Effect<void> =>
     log
       ? log(record)

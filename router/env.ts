@@ -44,6 +44,18 @@ const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const NO_PROXY_FORMS = "a host, .domain, IP address, CIDR range (10.0.0.0/8), host:port, scheme://host or *";
 
+/** An own variable of `env`: a string or unset (a getter inherited from a prototype is not a variable). */
+const variable = (env: Readonly<Record<string, unknown>>, name: string): string | undefined => {
+  if (!Object.hasOwn(env, name)) return undefined;
+  const value = env[name];
+  if (value === undefined || typeof value === "string") return value;
+  throw new InvalidOptions({
+    option: name,
+    received: value === null ? "null" : typeof value,
+    expected: "a string (environment variables are text), or no such variable",
+  });
+};
+
 /** The variable CPython would use for `prefix`: lowercase first, `""` turning it off; undefined when unset. */
 const lookup = (
   env: Readonly<Record<string, string | undefined>>,
@@ -51,10 +63,10 @@ const lookup = (
   cgi: boolean,
 ): { readonly name: string; readonly value: string } | undefined => {
   const lower = `${prefix}_proxy`;
-  const lowerValue = env[lower];
+  const lowerValue = variable(env, lower);
   if (lowerValue !== undefined) return lowerValue === "" ? undefined : { name: lower, value: lowerValue };
   const upper = lower.toUpperCase();
-  const upperValue = env[upper];
+  const upperValue = variable(env, upper);
   if (!upperValue || (cgi && upper === "HTTP_PROXY")) return undefined;
   return { name: upper, value: upperValue };
 };
@@ -132,7 +144,8 @@ const noProxyKeys = (name: string, entry: string): string[] => {
  * `https://`, `all://`, then the `NO_PROXY` entries. `env` defaults to the
  * process environment (read with `readEnv`: never prompts on Deno).
  *
- * @throws {InvalidOptions} naming the variable, for a proxy URL that does not
+ * @throws {InvalidOptions} when `env` is not an object, or naming the variable
+ * for a value that is not a string, a proxy URL that does not
  * parse or whose scheme is not http, https, socks5 or socks5h, or for a
  * malformed `NO_PROXY` entry. Credentials are redacted in the message.
  *
@@ -152,6 +165,13 @@ const noProxyKeys = (name: string, entry: string): string[] => {
 export const environmentProxies = (
   env?: Readonly<Record<string, string | undefined>>,
 ): Record<string, string | null> => {
+  if (env !== undefined && (typeof env !== "object" || env === null || Array.isArray(env))) {
+    throw new InvalidOptions({
+      option: "env",
+      received: env === null ? "null" : Array.isArray(env) ? "an array" : typeof env,
+      expected: "an object of variable name to string, or nothing to read the process environment",
+    });
+  }
   const source: Readonly<Record<string, string | undefined>> = env ?? Object.fromEntries(
     [...NAMES, ...NAMES.map((n) => n.toUpperCase()), "REQUEST_METHOD"].map((n) => [n, readEnv(n)]),
   );
@@ -159,8 +179,8 @@ export const environmentProxies = (
   const entries = noProxy ? noProxy.value.split(",").map((e) => e.trim()).filter((e) => e !== "") : [];
   // `*` anywhere turns env proxies off, before a bad proxy value could fail construction.
   if (entries.includes("*")) return {};
-  const mounts: Record<string, string | null> = {};
-  const cgi = source.REQUEST_METHOD !== undefined;
+  const mounts: Record<string, string | null> = {}; // every key has "://": none is special
+  const cgi = Object.hasOwn(source, "REQUEST_METHOD") && source.REQUEST_METHOD !== undefined;
   for (const scheme of ["http", "https", "all"]) {
     const found = lookup(source, scheme, cgi);
     if (found) mounts[`${scheme}://`] = proxyUrl(found.name, found.value);

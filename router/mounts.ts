@@ -11,7 +11,7 @@ import { InvalidOptions } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
 import { isTransport, toTransport, Transport } from "../core/transport.ts";
 import type { UrlPattern } from "./pattern.ts";
-import { type Route, Router } from "./router.ts";
+import { type Route, Router, urlOf } from "./router.ts";
 
 /**
  * Why a URL goes where it goes.
@@ -57,10 +57,10 @@ export interface MountsTransport extends Transport {
   /** Where `null` mounts and unmatched URLs go. */
   readonly fallback: Transport;
   /**
-   * Why `url` goes where it goes.
-   * @throws {InvalidOptions} when `url` is a string that is not an absolute URL.
+   * Why `url` (a string, a `URL` or a `Request`) goes where it goes.
+   * @throws {InvalidUrl} when `url` is a string that is not an absolute URL, or not a string, URL or Request.
    */
-  explain(url: string | URL): MountExplanation;
+  explain(url: string | URL | Request): MountExplanation;
 }
 
 /**
@@ -96,7 +96,7 @@ export interface MountsStatics {
    * A transport that hands each request to the transport its URL is mounted
    * on (`null`, or no match: `fallback`). `close()` closes every distinct
    * mounted transport and the fallback, once.
-   * @throws {InvalidOptions} naming a bad key or value.
+   * @throws {InvalidOptions} naming a bad key or value, or when `entries` is not a record, a Map or pairs.
    */
   make(entries: MountEntries<Transport | null>, fallback: Transport): MountsTransport;
   /**
@@ -110,8 +110,11 @@ export interface MountsStatics {
     entries: MountEntries<Transport | null | Layer.Layer<Transport, E, R>>,
     fallback: Transport | Layer.Layer<Transport, E, R>,
   ): Layer.Layer<Transport, E | InvalidOptions, Exclude<R, Scope.Scope>>;
-  /** The explanation for `url`, or `undefined` when `transport` did not come from `Mounts`. */
-  explain(transport: Transport, url: string | URL): MountExplanation | undefined;
+  /**
+   * The explanation for `url`, or `undefined` when `transport` did not come from `Mounts`.
+   * @throws {InvalidUrl} as `MountsTransport.explain` does.
+   */
+  explain(transport: Transport, url: string | URL | Request): MountExplanation | undefined;
   /**
    * The winning key for `request` and the transport it goes to, by the same
    * compiled lookup as sending (cheap enough for a span); `undefined` when
@@ -138,23 +141,14 @@ export interface MountRoute {
   readonly transport: Transport;
 }
 
-const explainers = new WeakMap<Transport, (url: string | URL) => MountExplanation>();
+const explainers = new WeakMap<Transport, (url: string | URL | Request) => MountExplanation>();
 /** By the Mounts transport and by its `close` (which `Transport.wrap` plugins pass through unchanged). */
 const routers = new WeakMap<object, (request: Request) => MountRoute>();
 
 const WHY = ["it names a port", "its host is longer", "its scheme is longer", "its path is longer", "it is narrower"];
 
-const explainWith = (router: Router<Transport | null>, fallback: Transport) => (input: string | URL) => {
-  let url: URL;
-  try {
-    url = typeof input === "string" ? new URL(input) : input;
-  } catch {
-    throw new InvalidOptions({
-      option: "url",
-      received: JSON.stringify(redactUrl(input)),
-      expected: "an absolute URL",
-    });
-  }
+const explainWith = (router: Router<Transport | null>, fallback: Transport) => (input: string | URL | Request) => {
+  const url = urlOf(input); // InvalidUrl for a bad one
   const routes = router.explain(url);
   const [winner, runnerUp] = routes;
   let reason: string;
@@ -300,7 +294,10 @@ const layer = <E = never, R = never>(
 export const Mounts: MountsStatics = {
   make,
   layer,
-  explain: (transport: Transport, url: string | URL): MountExplanation | undefined => explainers.get(transport)?.(url),
+  explain: (transport: Transport, url: string | URL | Request): MountExplanation | undefined =>
+    typeof transport === "object" && transport !== null ? explainers.get(transport)?.(url) : undefined,
   route: (transport: Transport, request: Request): MountRoute | undefined =>
-    (routers.get(transport) ?? routers.get(transport.close))?.(request),
+    typeof transport === "object" && transport !== null
+      ? (routers.get(transport) ?? routers.get(transport.close))?.(request)
+      : undefined,
 };

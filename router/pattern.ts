@@ -155,6 +155,13 @@ const hostLength = (prefix: string, domain: string): number => {
 };
 
 const parseKey = (key: string): UrlPattern | InvalidOptions => {
+  if (typeof key !== "string") {
+    return new InvalidOptions({
+      option: "mounts",
+      received: `a ${key === null ? "null" : typeof key} key`,
+      expected: `a mount key string such as ${EXAMPLES}`,
+    });
+  }
   if (key === "") return build(key, "", "any", "", undefined, "", undefined);
   const sep = key.indexOf("://");
   if (sep < 0) {

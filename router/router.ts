@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { InvalidOptions } from "../core/errors.ts";
+import { InvalidOptions, InvalidUrl } from "../core/errors.ts";
 import { buildHostIndex, type HostNode, type Leaf, type Route, type SchemeNode } from "./host_index.ts";
 import { cidrContains, parseIpHost } from "./ip.ts";
 import { UrlPattern } from "./pattern.ts";
@@ -38,13 +38,19 @@ export interface Router<V> {
   /** Every entry, in priority order (the order a linear scan would try them). */
   readonly routes: ReadonlyArray<Route<V>>;
   /**
-   * The winning entry for `url` (a `URL`, or a `Request`: its URL is used), or
-   * `undefined` when no key matches. Hot path: no scan, no regex, no allocation
-   * beyond the port text and, for big path buckets, the path.
+   * The winning entry for `url` (a `URL`, a `Request`: its URL is used, or
+   * an absolute URL string, parsed first), or `undefined` when no key matches.
+   * Hot path (a `URL` or a `Request`): no scan, no regex, no allocation beyond
+   * the port text and, for big path buckets, the path.
+   * @throws {InvalidUrl} when `url` is a string that is not an absolute URL, or not a string, URL or Request.
    */
-  resolve(url: URL | Request): Route<V> | undefined;
-  /** Every entry matching `url`, winner first: the "why did my request go there" view. Scans; not for the hot path. */
-  explain(url: URL): Array<Route<V>>;
+  resolve(url: string | URL | Request): Route<V> | undefined;
+  /**
+   * Every entry matching `url` (as `resolve` takes it), winner first: the
+   * "why did my request go there" view. Scans; not for the hot path.
+   * @throws {InvalidUrl} as `resolve` does.
+   */
+  explain(url: string | URL | Request): Array<Route<V>>;
 }
 
 /**
@@ -61,7 +67,8 @@ export interface RouterStatics {
   /**
    * Compiles `entries` (a record, a `Map`, or `[key, value]` pairs). A key
    * given twice keeps its first position and its last value, like a Python dict.
-   * @throws {InvalidOptions} naming the first bad key.
+   * A record's own keys are read as they are: `"__proto__"` is a key like any other.
+   * @throws {InvalidOptions} naming the first bad key, or when `entries` is none of those shapes.
    */
   make<V>(entries: Iterable<readonly [string, V]> | Readonly<Record<string, V>>): Router<V>;
 }
@@ -136,20 +143,71 @@ const searchHost = <V>(
   return node.any === undefined ? best : searchSchemes(node.any, scheme, best);
 };
 
+const ENTRIES = "an object of mount key to value, a Map, or an array of [key, value] pairs";
+
 const toPairs = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<string, V>>): Map<string, V> => {
+  if (typeof entries !== "object" || entries === null) {
+    throw new InvalidOptions({
+      option: "mounts",
+      received: entries === null ? "null" : typeof entries,
+      expected: ENTRIES,
+    });
+  }
   // A Map keeps a re-set key in its first position, as a Python dict does.
   const pairs = new Map<string, V>();
-  const iterable = Symbol.iterator in Object(entries)
-    ? entries as Iterable<readonly [string, V]>
-    : Object.entries(entries as Record<string, V>);
-  for (const [key, value] of iterable) {
-    if (typeof key !== "string") {
-      throw new InvalidOptions({ option: "mounts", received: `a ${typeof key} key`, expected: "string keys" });
+  if (!(Symbol.iterator in entries)) {
+    for (const key of Object.keys(entries)) pairs.set(key, (entries as Record<string, V>)[key]!);
+    return pairs;
+  }
+  let i = 0;
+  for (const pair of entries as Iterable<unknown>) {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new InvalidOptions({
+        option: `mounts[${i}]`,
+        received: Array.isArray(pair) ? `an array of ${pair.length}` : pair === null ? "null" : typeof pair,
+        expected: "a [key, value] pair",
+      });
     }
-    pairs.set(key, value);
+    const [key, value] = pair;
+    if (typeof key !== "string") {
+      throw new InvalidOptions({ option: `mounts[${i}][0]`, received: `a ${typeof key} key`, expected: "string keys" });
+    }
+    pairs.set(key, value as V);
+    i++;
   }
   return pairs;
 };
+
+/** `resolve`'s argument as a canonical serialisation; throws `InvalidUrl` for anything else. */
+const hrefOf = (target: unknown): string => {
+  if (typeof target === "string") return parseUrl(target).href;
+  const text = (target as URL | undefined)?.href ?? (target as Request | undefined)?.url;
+  if (typeof text === "string") return text;
+  throw new InvalidUrl({ method: "?", url: "" }, {
+    detail: `the router was given ${target === null ? "null" : typeof target}, not a URL string, URL or Request`,
+  });
+};
+
+/** An absolute URL string as a `URL`; throws `InvalidUrl`. */
+const parseUrl = (text: string): URL => {
+  try {
+    return new URL(text);
+  } catch {
+    throw new InvalidUrl({ method: "?", url: text }, { detail: "the router needs an absolute URL" });
+  }
+};
+
+/**
+ * `resolve`'s and `explain`'s argument (a URL string, a `URL` or a `Request`) as a `URL`.
+ * @throws {InvalidUrl} for a string that is not an absolute URL, or anything else.
+ *
+ * @example
+ * ```ts
+ * import { urlOf } from "./router.ts";
+ * urlOf(new Request("http://a.test/x")).pathname; // "/x"
+ * ```
+ */
+export const urlOf = (target: unknown): URL => target instanceof URL ? target : parseUrl(hrefOf(target));
 
 /** Whether `text` starts with `http` followed by `:` at `colon` (no builtin call: V8 charges ~10 ns for one). */
 const isHttp = (text: string, colon: number): boolean =>
@@ -169,8 +227,11 @@ const make = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<strin
   const hasAny = anyHost.any !== undefined || anyHost.ports.size !== 0;
   const words = new Uint32Array(4);
 
-  const resolve = (target: URL | Request): Route<V> | undefined => {
-    const text = (target as URL).href ?? (target as Request).url;
+  const resolve = (target: string | URL | Request): Route<V> | undefined => {
+    let text: string | undefined = typeof target === "object" && target !== null
+      ? (target as URL).href ?? (target as Request).url
+      : undefined;
+    if (typeof text !== "string") text = hrefOf(target);
     // Split the serialisation: scheme ":" [ "//" [userinfo "@"] host [":" port] ] path [? query] [# fragment].
     let colon: number;
     let scheme: string;
@@ -268,7 +329,10 @@ const make = <V>(entries: Iterable<readonly [string, V]> | Readonly<Record<strin
   return {
     routes,
     resolve,
-    explain: (url: URL): Array<Route<V>> => routes.filter((route) => UrlPattern.matches(route.pattern, url)),
+    explain: (target: string | URL | Request): Array<Route<V>> => {
+      const url = urlOf(target);
+      return routes.filter((route) => UrlPattern.matches(route.pattern, url));
+    },
   };
 };
 

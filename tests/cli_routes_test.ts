@@ -119,7 +119,7 @@ test("cli: --har records each exchange (redirect hops too) as HAR 1.2, secrets r
       assert.deepEqual(log.entries.map((e: { response: { status: number } }) => e.response.status), [307, 200]);
       const [first, second] = log.entries;
       assert.equal(first.request.method, "POST");
-      assert.match(first.request.url, /\/start\?api_key=%5Bredacted%5D$/);
+      assert.match(first.request.url, /\/start\?api_key=\[redacted\]$/);
       assert.deepEqual(first.request.postData, { mimeType: "application/json", text: '{"name":"Ada"}' });
       assert.equal(first.response.redirectURL, `${server.url}/end?page=2`);
       assert.equal(second.request.postData.text, '{"name":"Ada"}', "307 re-sends the body");

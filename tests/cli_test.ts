@@ -116,7 +116,7 @@ test("cli: --offline prints the request (HB) and sends nothing; credentials are 
     assert.equal(r.code, 0, r.stderr);
     assert.equal(hits, 0);
     const [head, body] = r.stdout.split("\n\n");
-    assert.match(head!, /^POST \/p\?token=%5Bredacted%5D&page=2\nhost: 127\.0\.0\.1:\d+\n/);
+    assert.match(head!, /^POST \/p\?token=\[redacted\]&page=2\nhost: 127\.0\.0\.1:\d+\n/);
     assert.match(head!, /\nauthorization: Basic \[redacted\]\n/);
     assert.equal(body, '{"name":"Ada"}\n');
     assert.doesNotMatch(r.stdout, /s3cr3t|YWRhOnB3/); // neither the query secret nor base64("ada:pw")

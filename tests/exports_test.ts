@@ -53,6 +53,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "cookies",
     "balance",
     "circuitBreaker",
+    "configureRedaction",
     "decodeJson",
     "decodeJsonPromise",
     "digest",

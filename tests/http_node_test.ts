@@ -200,3 +200,23 @@ test("node engine: errors are typed instances", () =>
   withTarget("closeBeforeResponse", {}, async (t, target) => {
     assert.ok((await failure(t, new Request(target.url))) instanceof TransportErrorBase);
   }));
+
+test("node engine: the Request's method is sent as it is, like fetch does (node:http would upper-case it)", () =>
+  // Before, on Deno: `propfind` and `wB^H` went out as PROPFIND and WB^H (found by the fuzz). On Bun the
+  // Request itself already changes them (PROPFIND, GET): the engine sends what the Request says.
+  withTarget("echo", {}, async (t, target) => {
+    for (const method of ["propfind", "wB^H", "PATCH"]) {
+      const request = new Request(`${target.url}/m`, { method });
+      if (runtimeName === "deno") assert.equal(request.method, method);
+      const response = await run(t.handle(request));
+      assert.equal(await response.text(), `${request.method} /m HTTP/1.1|`);
+    }
+  }));
+
+test("node engine: a header byte node:http refuses is LocalProtocolError (never sent), not ReadError", () =>
+  // Before: ERR_INVALID_CHAR was classified as a ReadError that "may have reached the server".
+  withTarget("echo", {}, async (t, target) => {
+    const error = await run(Effect.flip(t.handle(new Request(target.url, { headers: { "x-a": "a\x01b" } }))));
+    assert.equal(error._tag, "LocalProtocolError", String(error));
+    assert.equal(target.heads.length, 0, "nothing reached the server");
+  }));

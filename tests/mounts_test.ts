@@ -1,7 +1,7 @@
 /** Mounts: real routing through counting transports, closing, explaining, and the Layer. */
 import assert from "node:assert/strict";
 import { Effect, Exit, Layer } from "effect";
-import { InvalidOptions } from "../core/errors.ts";
+import { InvalidOptions, InvalidUrl } from "../core/errors.ts";
 import { Transport } from "../core/transport.ts";
 import { Mounts } from "../router/mounts.ts";
 import { test } from "./harness.ts";
@@ -133,7 +133,7 @@ test("explain says which key wins and why", () => {
   assert.ok(!none.url.includes("secret"));
   assert.deepEqual(Mounts.explain(mounts, "http://x.test/")?.matches.map((m) => m.key), ["http://x.test", "all://"]);
   assert.equal(Mounts.explain(a, "http://x.test/"), undefined);
-  assert.throws(() => mounts.explain("not a url"), InvalidOptions);
+  assert.throws(() => mounts.explain("not a url"), InvalidUrl);
 });
 
 test("layer: builds each distinct layer once in one scope, provides Transport, closes everything", async () => {

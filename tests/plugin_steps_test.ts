@@ -19,9 +19,11 @@ import {
 import { test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
 
-const echoHeaders = HandlerTransport.make((request) =>
-  Response.json({ url: request.url, method: request.method, tag: request.headers.get("x-tag") })
-);
+// A fresh app per client: a client closes its transport, and a closed transport refuses requests.
+const echoHeaders = () =>
+  HandlerTransport.make((request) =>
+    Response.json({ url: request.url, method: request.method, tag: request.headers.get("x-tag") })
+  );
 
 bothLanes(
   "steps: hooks run before the request is recorded (a mock behind hooks sees the hooks' headers)",
@@ -54,7 +56,7 @@ bothLanes("steps: onRequest may edit, replace or answer; onResponse may replace"
     }),
   ];
   await using client = Client.make({
-    transport: echoHeaders,
+    transport: echoHeaders(),
     plugins: [
       Plugin.steps({
         name: "status",
@@ -87,7 +89,7 @@ bothLanes("steps: sync, Promise and Effect steps run in order, outer plugin firs
         : () => Promise.resolve(void order.push(`${name} res`)),
     });
   await using client = Client.make({
-    transport: echoHeaders,
+    transport: echoHeaders(),
     plugins: [step("sync"), step("promise"), step("effect")],
   });
   await (await call(client, "http://app.test/")).text();
@@ -156,7 +158,7 @@ bothLanes(
   async ({ call }) => {
     const bug = new RangeError("bug in a step");
     await using client = Client.make({
-      transport: echoHeaders,
+      transport: echoHeaders(),
       plugins: [Plugin.steps({ name: "buggy", onResponse: () => Promise.reject(bug) })],
     });
     assert.equal(await call(client, "http://app.test/").catch((e) => e), bug);
@@ -166,7 +168,7 @@ bothLanes(
 test("steps: a plugin that does not return a transport is refused at construction, naming it", () => {
   for (const bad of [() => ({}), () => null, () => 42, 7, null]) {
     assert.throws(
-      () => Client.make({ transport: echoHeaders, plugins: [bad as never] }),
+      () => Client.make({ transport: echoHeaders(), plugins: [bad as never] }),
       (e: unknown) => e instanceof InvalidOptions && e.option === "plugins[0]",
     );
   }
@@ -175,7 +177,7 @@ test("steps: a plugin that does not return a transport is refused at constructio
 test("steps: client.explain lists the plugins outermost first, and the transport's kind", () => {
   const custom = (next: Transport) => Transport.wrap(next, { name: "custom", handle: next.handle });
   const client = Client.make({
-    transport: echoHeaders,
+    transport: echoHeaders(),
     plugins: [hooks({}), Plugin.steps({ name: "tag", onRequest: () => {} }), custom],
   });
   const why = client.explain("http://app.test/");

@@ -53,7 +53,7 @@ test("plugins: logging records method, redacted URL, status or error, and never 
   await client.fetch("http://api.test/fail").catch(() => {});
   assert.equal(records.length, 2);
   assert.equal(records[0]!.status, 201);
-  assert.equal(records[0]!.url, "http://[redacted]@api.test/x?token=%5Bredacted%5D");
+  assert.equal(records[0]!.url, "http://[redacted]@api.test/x?token=[redacted]");
   assert.ok(records[0]!.ms >= 0);
   assert.equal(records[1]!.error?.tag, "ReadError");
   assert.doesNotMatch(JSON.stringify(records), /secret|alice|t0k|Bearer/);

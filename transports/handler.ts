@@ -6,7 +6,8 @@
  * @module
  */
 import { Effect, type Layer } from "effect";
-import { AppError, InvalidOptions, type TransportError, TransportErrorBase } from "../core/errors.ts";
+import { AppError, ConnectError, InvalidOptions, type TransportError, TransportErrorBase } from "../core/errors.ts";
+import { boolean, type Check, custom, fail, func, number, object, optional, string } from "../core/options.ts";
 import { settleOnAbort, takeUnabortableMark, Transport } from "../core/transport.ts";
 import { ServeInfo } from "./serve_info.ts";
 
@@ -95,6 +96,30 @@ const parseRootPath = (rootPath: string | undefined): string | undefined => {
   return rootPath.endsWith("/") ? rootPath.slice(0, -1) : rootPath;
 };
 
+const hook = optional(func<() => void | Promise<void>>("a function () => void | Promise<void>"));
+
+/**
+ * `{ startup?, shutdown? }`: may be any object holding them (an app object with
+ * other fields too), and they are called on it, so `this` is the app.
+ */
+const lifespanOf: Check<Lifespan> = (value, path) => {
+  if (typeof value !== "object" || value === null) return fail(path, value, "an object { startup?, shutdown? }");
+  const lifespan = value as Lifespan;
+  hook(lifespan.startup, `${path}.startup`);
+  hook(lifespan.shutdown, `${path}.shutdown`);
+  return lifespan;
+};
+
+const checkOptions = object({
+  raiseAppExceptions: optional(boolean),
+  rootPath: optional(string),
+  client: optional(object({
+    hostname: custom((u): u is string => typeof u === "string" && u !== "", "an IP address such as 127.0.0.1"),
+    port: number("a port number from 0 to 65535", { min: 0, max: 65535, integer: true }),
+  })),
+  lifespan: optional(lifespanOf),
+});
+
 /** Strips `root` from the request's path, or `undefined` when the path is outside it. */
 const underRoot = (request: Request, root: string): URL | undefined => {
   const url = new URL(request.url);
@@ -120,24 +145,33 @@ interface Built {
   readonly startup: () => Promise<void>;
 }
 
-const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Built => {
+const build = (handler: FetchHandler, input: HandlerTransportOptions | undefined): Built => {
   if (typeof handler !== "function") {
     throw new InvalidOptions({
       option: "handler",
-      received: typeof handler,
+      received: handler === null ? "null" : typeof handler,
       expected: "a fetch handler function (request, info) => Response",
     });
   }
+  const options = checkOptions(input, "");
   const raise = options.raiseAppExceptions ?? true;
   const root = parseRootPath(options.rootPath);
-  const client = options.client ?? DEFAULT_CLIENT;
+  const client: ClientAddress = options.client ?? DEFAULT_CLIENT;
   const lifespan = options.lifespan;
   let started: Promise<void> | undefined;
   let ready = false;
+  // Set when `close()` starts: from then on nothing reaches the app (its shutdown runs or has run).
+  let closed = false;
+  // A startup that throws (or rejects) fails every request with AppError; it is run once, never in the caller's stack.
   const startup = (): Promise<void> =>
-    started ??= Promise.resolve(lifespan?.startup?.()).then(() => {
+    started ??= new Promise<void>((resolve) => resolve(lifespan?.startup?.())).then(() => {
       ready = true;
     });
+  const startupFailed = (request: Request) => (error: unknown): never => {
+    throw new AppError(request, { detail: "the app's lifespan startup failed", cause: error });
+  };
+  const closedError = (request: Request): ConnectError =>
+    new ConnectError(request, { detail: "the transport is closed; the app is not called after close()" });
 
   const toError = (request: Request, error: unknown): TransportError =>
     error instanceof TransportErrorBase ? error as TransportError : new AppError(request, { cause: error });
@@ -177,8 +211,9 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
    * handler that returns a Response (not a Promise) costs no extra microtask.
    */
   const respond = (request: Request, app: Request, signal: AbortSignal | undefined): Promise<Response> => {
+    if (closed) return Promise.reject(closedError(request));
     if (lifespan?.startup && !ready) {
-      return startup().then(() => respond(request, app, signal));
+      return startup().then(() => respond(request, app, signal), startupFailed(request));
     }
     const info = new ServeInfo(client);
     let result: Response | Promise<Response>;
@@ -242,9 +277,10 @@ const build = (handler: FetchHandler, options: HandlerTransportOptions = {}): Bu
     fetch: lane,
     close: () =>
       Effect.promise(async () => {
+        closed = true;
         if (started !== undefined && lifespan?.shutdown) {
-          await started;
-          await lifespan.shutdown();
+          // A failed startup has nothing to shut down.
+          if (await started.then(() => true, () => false)) await lifespan.shutdown();
         }
       }),
   });
@@ -264,6 +300,7 @@ export interface HandlerTransportStatics {
   /**
    * Wraps a fetch handler as a transport. Throws `InvalidOptions` on a bad option.
    * With a `lifespan`, startup runs before the first request and shutdown on `close()`.
+   * After `close()`, requests fail with `ConnectError` ("the transport is closed") and never reach the app.
    */
   make(handler: FetchHandler, options?: HandlerTransportOptions): Transport;
   /**

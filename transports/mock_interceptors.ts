@@ -11,7 +11,7 @@
  */
 import { Effect } from "effect";
 import { InvalidOptions, type NearMiss, type TransportError, TransportErrorBase } from "../core/errors.ts";
-import { bodyExcerpt, isSecretHeader, isSecretQueryKey, REDACTED, redactUrl } from "../core/redact.ts";
+import { bodyExcerpt, isSecretHeader, isSecretParam, REDACTED, redactUrl } from "../core/redact.ts";
 import type { MockHandler } from "./mock.ts";
 
 /**
@@ -155,7 +155,7 @@ const showPattern = (p: URLPattern): string => {
 
 const showQuery = (params: URLSearchParams): string => {
   const shown = new URLSearchParams();
-  for (const [key, value] of params) shown.append(key, isSecretQueryKey(key) ? REDACTED : value);
+  for (const [key, value] of params) shown.append(key, isSecretParam(key) ? REDACTED : value);
   const text = shown.toString();
   return text ? `?${text}` : "(no query)";
 };
@@ -231,7 +231,7 @@ const locationCheck = (field: "url" | "path", expected: unknown): { check: Check
 
 const queryCheck = (key: string, expected: unknown): Check => {
   const show = (values: ReadonlyArray<string>) =>
-    values.length === 0 ? "(absent)" : isSecretQueryKey(key) ? REDACTED : values.join(", ");
+    values.length === 0 ? "(absent)" : isSecretParam(key) ? REDACTED : values.join(", ");
   if (expected instanceof RegExp) {
     return (v) => {
       const value = v.url.searchParams.get(key);

@@ -93,7 +93,7 @@ export const describeRuntimeError = (error: unknown): string => {
  * @example
  * ```ts
  * import { redactText } from "./engine.ts";
- * redactText("error for http://u:pw@proxy:8080/?token=t"); // "error for http://[redacted]@proxy:8080/?token=%5Bredacted%5D"
+ * redactText("error for http://u:pw@proxy:8080/?token=t"); // "error for http://[redacted]@proxy:8080/?token=[redacted]"
  * ```
  */
 export const redactText = (text: string): string =>

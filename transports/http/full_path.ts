@@ -11,6 +11,7 @@
  */
 import { Effect, type Schedule } from "effect";
 import { ConnectTimeout, PoolTimeout, ReadTimeout, type TransportError } from "../../core/errors.ts";
+import { MAX_TIMER_MS } from "../../core/options.ts";
 import {
   asEffect,
   discard,
@@ -36,11 +37,14 @@ const fitsOneRead = (response: Response): boolean => {
 };
 type Phase = "pool" | "response" | "backoff" | "body";
 
-/** The deadline before the response headers, for engines that cannot see the connect phase. */
+/**
+ * The deadline before the response headers, for engines that cannot see the connect phase. Each phase is at
+ * most `MAX_TIMER_MS` (options.ts), their sum is capped there too: past it `setTimeout` fires at once.
+ */
 const preResponseMs = (t: ResolvedHttpOptions["timeout"]): number | undefined =>
   t.connect === undefined && t.read === undefined && t.write === undefined
     ? undefined
-    : (t.connect ?? 0) + (t.write ?? 0) + (t.read ?? 0);
+    : Math.min(MAX_TIMER_MS, (t.connect ?? 0) + (t.write ?? 0) + (t.read ?? 0));
 
 /** One request on the full path, across its attempts. */
 class Exchange {

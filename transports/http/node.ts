@@ -19,6 +19,7 @@ import type { Socket } from "node:net";
 import {
   ConnectError,
   ConnectTimeout,
+  LocalProtocolError,
   ReadError,
   ReadTimeout,
   RemoteProtocolError,
@@ -36,6 +37,11 @@ type Timer = ReturnType<typeof setTimeout>;
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+const describe = (error: unknown): string => {
+  const code = codeOf(error);
+  return `${code ? `${code}: ` : ""}${describeRuntimeError(error)}`;
+};
+
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "";
@@ -44,7 +50,7 @@ const codeOf = (error: unknown): string => {
 /** node:http's failure in `phase` as a class of the tree (the phase decides; the code refines). */
 const classify = (error: unknown, request: Request, phase: Phase, uds: string | undefined): TransportError => {
   const code = codeOf(error);
-  const detail = `${code ? `${code}: ` : ""}${describeRuntimeError(error)}`;
+  const detail = describe(error);
   const options = { detail, cause: error };
   switch (phase) {
     case "connect":
@@ -186,21 +192,31 @@ export const makeNodeEngine = (
         const tunnelled = phase === "connect" ? host.tunnel?.classify(error, request) : undefined;
         reject(passThrough(error, signal) ? error : tunnelled ?? classify(error, request, phase, o.uds));
       };
-      const req = (secure ? https : http).request({
-        method: request.method,
-        host: url.hostname.replace(/^\[|\]$/g, ""),
-        port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers,
-        agent: secure ? httpsAgent : httpAgent,
-        ...(o.uds === undefined ? {} : { socketPath: o.uds }),
-        ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-        ...(secure ? { servername: url.hostname } : {}),
-        // Userinfo becomes `Authorization: Basic` unless one is set, as fetch does.
-        ...(url.username === "" && url.password === ""
-          ? {}
-          : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
-      });
+      let req: http.ClientRequest;
+      try {
+        req = (secure ? https : http).request({
+          method: request.method,
+          host: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+          headers,
+          agent: secure ? httpsAgent : httpAgent,
+          ...(o.uds === undefined ? {} : { socketPath: o.uds }),
+          ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
+          ...(secure ? { servername: url.hostname } : {}),
+          // Userinfo becomes `Authorization: Basic` unless one is set, as fetch does.
+          ...(url.username === "" && url.password === ""
+            ? {}
+            : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
+        });
+      } catch (error) {
+        // node:http validates before anything is sent (a header byte fetch's Headers allows, a method name).
+        return reject(
+          new LocalProtocolError(request, { detail: `node:http refused the request (${describe(error)})` }),
+        );
+      }
+      // node:http upper-cases every method; fetch sends a non-standard one as written (`propfind` stays so).
+      if (req.method !== request.method) req.method = request.method;
       const onAbort = () => {
         fail(signal!.reason);
         req.destroy(signal!.reason);
@@ -232,6 +248,17 @@ export const makeNodeEngine = (
         const status = res.statusCode ?? 0;
         const readMs = t.read;
         let idle: Timer | undefined;
+        // Once the body is finished (ended, failed or cancelled) the controller is closed: node:http may
+        // still emit buffered `data` (and `end` or `error`) after `res.destroy()`, and an enqueue then
+        // throws inside an event handler, which kills the process on Deno.
+        let finished = false;
+        const bodyAbort = () => res.destroy(signal!.reason);
+        const stop = () => {
+          finished = true;
+          if (idle !== undefined) clearTimeout(idle);
+          signal?.removeEventListener("abort", onAbort);
+          signal?.removeEventListener("abort", bodyAbort);
+        };
         const stream = NULL_BODY.has(status) || request.method === "HEAD" ? null : new ReadableStream<Uint8Array>({
           start(controller) {
             const rearm = () => {
@@ -242,21 +269,20 @@ export const makeNodeEngine = (
                 readMs,
               );
             };
-            const stop = () => {
-              if (idle !== undefined) clearTimeout(idle);
-              signal?.removeEventListener("abort", onAbort);
-            };
             rearm();
             res.on("data", (chunk: Uint8Array) => {
+              if (finished) return;
               rearm();
               controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
               if ((controller.desiredSize ?? 1) <= 0) res.pause();
             });
             res.on("end", () => {
+              if (finished) return;
               stop();
               controller.close();
             });
             res.on("error", (error: unknown) => {
+              if (finished) return;
               stop();
               controller.error(passThrough(error, signal) ? error : classify(error, request, "body", o.uds));
             });
@@ -266,13 +292,13 @@ export const makeNodeEngine = (
             );
             // An abort now ends the body, not the request.
             signal?.removeEventListener("abort", onAbort);
-            signal?.addEventListener("abort", () => res.destroy(signal!.reason), { once: true });
+            signal?.addEventListener("abort", bodyAbort, { once: true });
           },
           pull() {
             res.resume();
           },
           cancel() {
-            if (idle !== undefined) clearTimeout(idle);
+            stop();
             res.destroy();
           },
         }, { highWaterMark: 1 });

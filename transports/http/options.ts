@@ -15,15 +15,19 @@ import {
   type Check,
   custom,
   fail,
+  millis,
   number,
   object,
   optional,
   record,
-  string,
 } from "../../core/options.ts";
 
 /**
  * Timeouts in **milliseconds** (HTTPX uses seconds). Each phase fails with its own class.
+ * Each is at most 2³¹−1 ms (about 24.8 days, the longest a timer can wait): a
+ * longer one is refused with `InvalidOptions`, not clamped. Where phases are
+ * added up (an engine that cannot see the connect, so `connect + write + read`
+ * bound the wait for the headers), the sum is capped at that same maximum.
  *
  * @example
  * ```ts
@@ -183,8 +187,6 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   isObject(u) && (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null);
 
-const millis = number("a positive number of milliseconds", { above: 0 });
-
 /** A whole number in `[min, max]`. */
 const count = (expected: string, min: number, max = Infinity): Check<number> => {
   const base = number(expected, { min, integer: true });
@@ -245,7 +247,26 @@ const timeout: Check<number | HttpTimeouts> = (value, path) =>
     ? timeouts(value, path)
     : fail(path, value, "milliseconds, or { connect?, read?, write?, pool?, total? } in milliseconds");
 
-const headers = record(string, "an object of header name to value");
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value without CR, LF or NUL (some runtimes' Headers let one through when it ends in whitespace). */
+const headerValue: Check<string> = (value, path) => {
+  if (typeof value !== "string") return fail(path, value, "a header value (a string)");
+  if (!/[\r\n\0]/.test(value)) return value;
+  throw new InvalidOptions({
+    option: path,
+    received: `a value of ${value.length} characters with CR, LF or NUL (not shown: it may be a credential)`,
+    expected: "a header value without CR, LF or NUL",
+  });
+};
+const headerValues = record(headerValue, "an object of header name to value");
+/** Names are HTTP tokens; the value is not shown in the error (it may be a credential). */
+const headers: Check<Readonly<Record<string, string>>> = (value, path) => {
+  const checked = headerValues(value, path);
+  for (const name of Object.keys(checked)) {
+    if (!TOKEN.test(name)) fail(`${path}[${JSON.stringify(name)}]`, name, "a header name that is an HTTP token");
+  }
+  return checked;
+};
 
 const proxyObject = object({
   url: custom((u): u is string => typeof u === "string", "a proxy URL string"),
@@ -328,7 +349,8 @@ const refuse = (option: string, received: string, expected: string): never => {
  * ```
  */
 export const resolveHttpOptions = (input: HttpTransportOptions | undefined): ResolvedHttpOptions => {
-  const o = checkOptions(input ?? {}, "");
+  // `undefined` is no options; `null` is refused like any other non-object.
+  const o = checkOptions(input, "");
   if (o.retries !== undefined && o.retry !== undefined) {
     refuse("retry", "both `retries` and `retry`", "one of them: `retries` (a count) or `retry` (a Schedule)");
   }
