@@ -9,6 +9,7 @@ import { test } from "./harness.ts";
 const SURFACE: Record<string, ReadonlyArray<string>> = {
   "../mod.ts": [
     "AppError",
+    "BlockedAddress",
     "Client",
     "ConnectError",
     "ConnectTimeout",
@@ -41,6 +42,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "decodeJson",
     "decodeJsonPromise",
     "environmentProxies",
+    "guard",
     "hooks",
     "isNotSent",
     "isTimeoutError",
