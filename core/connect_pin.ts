@@ -10,8 +10,9 @@
  * transport that cannot pin (an in-process app, a mock, Deno's fetch, which
  * has no TLS server-name override) ignores it. Pins live in a WeakMap keyed
  * by the Request (the guard is meant to be the innermost plugin, so the
- * Request it pins is the one the transport gets); a transport that copies a
- * Request for another attempt carries the pin over with `carryPin`.
+ * Request it pins is the one the transport gets). HttpTransport's retries
+ * re-send that same Request on Bun (the pinned send copies it, so the
+ * original is never consumed): a retry stays pinned.
  *
  * @module
  */
@@ -48,23 +49,3 @@ export const pinConnection = (request: Request, address: string): void => {
  * ```
  */
 export const pinnedAddress = (request: Request): string | undefined => pinning ? pins.get(request) : undefined;
-
-/**
- * Gives `copy` the pin of `original`, if it has one (a retry's copy of a
- * request must connect where the original was checked to go).
- *
- * @example
- * ```ts
- * import { carryPin, pinConnection, pinnedAddress } from "./connect_pin.ts";
- * const request = new Request("https://example.com/");
- * pinConnection(request, "93.184.216.34");
- * const copy = request.clone();
- * carryPin(request, copy);
- * pinnedAddress(copy); // "93.184.216.34"
- * ```
- */
-export const carryPin = (original: Request, copy: Request): void => {
-  if (!pinning) return;
-  const address = pins.get(original);
-  if (address !== undefined) pins.set(copy, address);
-};

@@ -102,12 +102,16 @@ const parseKeys = (keys: ReadonlyArray<string> | undefined, option: string): Rea
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443, "ws:": 80, "wss:": 443 };
 
-/** Names that never leave the host (RFC 6761) or that only mean a metadata service: refused without a lookup. */
-const nameRule = (name: string): BlockedRule | undefined => {
-  if (name === "localhost" || name.endsWith(".localhost")) return "loopback";
-  if (name === "metadata.google.internal" || name === "metadata.goog") return "metadata";
-  return undefined;
-};
+/**
+ * Names answered without a resolver: `localhost` and `*.localhost` are the
+ * loopback address (RFC 6761; Bun's fetch resolves every `*.localhost` so,
+ * where getaddrinfo may not), and the metadata services' names mean the
+ * metadata address whatever a resolver says.
+ */
+const KNOWN_NAMES: ReadonlyArray<readonly [(name: string) => boolean, BlockedRule | string]> = [
+  [(name) => name === "localhost" || name.endsWith(".localhost"), "127.0.0.1"],
+  [(name) => name === "metadata.google.internal" || name === "metadata.goog", "metadata"],
+];
 
 /** Whether a key is about addresses (a CIDR, or an IP literal host), so it applies after resolution. */
 const isAddressKey = (p: UrlPattern): boolean =>
@@ -291,8 +295,12 @@ const checkUrl = (policy: Policy, request: Request): Check | undefined => {
     check.address(host);
     return undefined;
   }
-  const rule = nameRule(check.name);
-  if (rule !== undefined) check.refuse(host, rule);
+  for (const [matches, answer] of KNOWN_NAMES) {
+    if (!matches(check.name)) continue;
+    if (answer === "metadata") check.refuse(host, answer);
+    pinConnection(request, check.resolved([answer]));
+    return undefined;
+  }
   return check;
 };
 

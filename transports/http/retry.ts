@@ -9,7 +9,6 @@
  * @module
  */
 import { Duration, Effect, Schedule } from "effect";
-import { carryPin } from "../../core/connect_pin.ts";
 import { ConnectError, ConnectTimeout, type TransportError } from "../../core/errors.ts";
 import type { BodyKind } from "./engine.ts";
 
@@ -107,7 +106,6 @@ export const planReplay = (request: Request, kind: BodyKind): Replay => {
       if (!canRetry(error)) return undefined;
       if (kind === "unknown" && !last.bodyUsed) return last;
       last = copy!.clone();
-      carryPin(request, last); // a retry connects where the guard checked the first attempt would go
       return last;
     },
     canRetry,
