@@ -66,6 +66,7 @@ export { Transport, type TransportSpec, type TransportStatics, type WrapSpec } f
 export { type NamedSteps, Plugin, type PluginStatics, type StepResult, type Steps } from "./core/plugin.ts";
 export { type HookResult, type Hooks, hooks } from "./plugins/hooks.ts";
 export { logging, type LogRecord } from "./plugins/logging.ts";
+export { cache, type CacheOptions, type CachePlugin } from "./plugins/cache.ts";
 export { guard, type GuardOptions, type Resolve } from "./plugins/guard.ts";
 export {
   Client,

@@ -39,6 +39,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "UnsupportedProtocol",
     "WriteError",
     "WriteTimeout",
+    "cache",
     "decodeJson",
     "decodeJsonPromise",
     "environmentProxies",
