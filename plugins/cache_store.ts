@@ -167,6 +167,11 @@ export class MemoryStore {
     this.byKey.delete(key);
   }
 
+  /** What is stored, for inspection: keys, partitions and varied values (never bodies). */
+  describe(): ReadonlyArray<Pick<CacheEntry, "key" | "partition" | "vary" | "status" | "size">> {
+    return [...this.order].map(({ key, partition, vary, status, size }) => ({ key, partition, vary, status, size }));
+  }
+
   /** Removes everything. */
   clear(): void {
     this.byKey.clear();
