@@ -7,9 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { Client } from "../client/client.ts";
-import type { CachePlugin } from "../plugins/cache.ts";
+import { InvalidOptions, ReadError } from "../core/errors.ts";
+import { cache, type CachePlugin } from "../plugins/cache.ts";
 import { HttpTransport } from "../transports/http/mod.ts";
+import { startFaultServer } from "./fixtures/faults.ts";
 import { serve } from "./fixtures/server.ts";
+import { test } from "./harness.ts";
 import { summary, type Timed, timedLanes } from "./cache_helpers.ts";
 
 type Route = (request: Request, hit: number) => Response | Promise<Response>;
@@ -400,3 +403,26 @@ timedLanes("cache: HEAD is answered from a stored GET; other methods pass with a
       assert.equal(o.hits["/h"], 3);
     },
   ));
+
+timedLanes(
+  "cache: a body that fails mid-way fails typed through the cache (ReadError), and nothing is stored",
+  async (t) => {
+    const server = await startFaultServer("closeMidBody");
+    const c = t.cache();
+    await using client = clientWith(c);
+    try {
+      const response = await t.call(client, server.url);
+      assert.match(response.headers.get("cache-status")!, /^switchyard; fwd=uri-miss/);
+      await assert.rejects(response.text(), ReadError);
+      assert.equal(c.entries, 0);
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test("cache: bad options are refused at construction, naming the option", () => {
+  assert.throws(() => cache({ maxEntries: 0 }), (e: InvalidOptions) => e.option === "cache.maxEntries");
+  assert.throws(() => cache({ key: "url" as never }), (e: InvalidOptions) => e.option === "cache.key");
+  assert.throws(() => cache({ maxAge: 1 } as never), (e: InvalidOptions) => e.option === "cache.maxAge");
+});
