@@ -14,7 +14,7 @@ import { CacheEngine } from "../plugins/cache_engine.ts";
 import { HandlerTransport } from "../transports/handler.ts";
 import { HttpTransport } from "../transports/http/mod.ts";
 import { serve } from "./fixtures/server.ts";
-import { summary, type Timed, timedLanes } from "./cache_helpers.ts";
+import { summary, timedLanes } from "./cache_helpers.ts";
 import { test } from "./harness.ts";
 
 /** What the origin saw: the validators of each request. */
@@ -196,7 +196,7 @@ timedLanes("cache: a no-cache response is stored but validated before every use"
 });
 
 timedLanes("cache: stale-while-revalidate answers at once and revalidates in the background", async (t) => {
-  const o = origin((seen, n) =>
+  const o = origin((_, n) =>
     new Response(`s${n}`, { headers: { "cache-control": "max-age=10, stale-while-revalidate=30", date: t.date() } })
   );
   const c = t.cache();

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Client } from "../client/client.ts";
-import { InvalidOptions, ReadError } from "../core/errors.ts";
+import { type InvalidOptions, ReadError } from "../core/errors.ts";
 import { cache, type CachePlugin } from "../plugins/cache.ts";
 import { HttpTransport } from "../transports/http/mod.ts";
 import { startFaultServer } from "./fixtures/faults.ts";

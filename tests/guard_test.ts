@@ -11,7 +11,7 @@ import {
   BlockedAddress,
   type BlockedRule,
   ConnectError,
-  InvalidOptions,
+  type InvalidOptions,
   isNotSent,
   isTransportError,
   TransportErrorBase,
