@@ -23,6 +23,9 @@
  */
 export {
   AppError,
+  BlockedAddress,
+  type BlockedAddressFields,
+  type BlockedRule,
   CircuitOpen,
   type CircuitOpenFields,
   type ClientError,
@@ -91,6 +94,8 @@ export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin }
 export { type CircuitState, type CircuitVerdict, type TripPolicy } from "./plugins/circuit_state.ts";
 export { type RetryInfo, retryInfo, type RetryRecord, type RetryStop } from "./plugins/retry_info.ts";
 export { type RetryAfterPolicy, type RetryOptions, type RetryOutcome } from "./plugins/retry_options.ts";
+export { cache, type CacheOptions, type CachePlugin } from "./plugins/cache.ts";
+export { guard, type GuardOptions, type Resolve } from "./plugins/guard.ts";
 export {
   Client,
   type ClientExplanation,

@@ -26,7 +26,8 @@
  * │   ├── UnrecordedRequest          a replay had no recorded entry for it (shows the nearest ones)
  * │   ├── CircuitOpen                never sent: a circuit breaker refused it (`circuitBreaker`)
  * │   ├── NoHealthyUpstream          never sent: every upstream of a `balance` is ejected
- * │   └── RetryAfterTooLong          the server asked to wait longer than `retry` may (policy "fail")
+ * │   ├── RetryAfterTooLong          the server asked to wait longer than `retry` may (policy "fail")
+ * │   └── BlockedAddress             the SSRF guard refused the address (never sent)
  * ├── InvalidUrl                     above the transport: the URL could not be built
  * ├── TooManyRedirects
  * ├── RedirectRefused                `redirect: "error"`, or a 307/308 that would re-send a one-shot body
@@ -1005,6 +1006,126 @@ export class RetryAfterTooLong extends TransportErrorBase implements RetryAfterT
   }
 }
 
+// ---------------------------------------------------------------------------
+// Raised by the SSRF guard (guard).
+// ---------------------------------------------------------------------------
+
+/**
+ * Why the SSRF guard (`guard()`) refused a destination: the kind of address
+ * (IANA special-purpose registries), an entry of `deny`, or a port outside
+ * `ports`.
+ *
+ * @example
+ * ```ts
+ * import type { BlockedRule } from "@switchyard/switchyard";
+ * const rule: BlockedRule = "loopback";
+ * ```
+ */
+export type BlockedRule =
+  | "loopback"
+  | "private"
+  | "link-local"
+  | "cgnat"
+  | "unspecified"
+  | "multicast"
+  | "reserved"
+  | "documentation"
+  | "benchmarking"
+  | "metadata"
+  | "denied"
+  | "port";
+
+/**
+ * What a `BlockedAddress` names.
+ *
+ * @example
+ * ```ts
+ * import type { BlockedAddressFields } from "@switchyard/switchyard";
+ * const fields: BlockedAddressFields = { host: "evil.test", address: "127.0.0.1", port: 80, rule: "loopback" };
+ * ```
+ */
+export interface BlockedAddressFields {
+  /** The host as the URL spells it after parsing (`127.0.0.1` for `http://0x7f.1/`, a name, `[::ffff:7f00:1]`). */
+  readonly host: string;
+  /**
+   * The address that broke the rule: the literal itself, or the resolved
+   * address of a name (for the `port` rule, and a name refused by `deny`,
+   * the host as written).
+   */
+  readonly address: string;
+  /** The destination port (the scheme's default when the URL has none). */
+  readonly port: number;
+  /** The rule that refused it. */
+  readonly rule: BlockedRule;
+}
+
+const RULE_TEXT: Readonly<Record<BlockedRule, string>> = {
+  loopback: "a loopback address",
+  private: "a private address",
+  "link-local": "a link-local address",
+  cgnat: "a carrier-grade NAT (shared) address",
+  unspecified: "an unspecified address (reaches this host)",
+  multicast: "a multicast address",
+  reserved: "a reserved or non-global address",
+  documentation: "a documentation address",
+  benchmarking: "a benchmarking address",
+  metadata: "a cloud metadata address",
+  denied: "listed in the guard's `deny`",
+  port: "not allowed: its port is outside the guard's `ports`",
+};
+
+/**
+ * The SSRF guard (`guard()`) refused the destination before anything was
+ * sent: its address (the literal, or what the name resolved to) is private,
+ * loopback, link-local, metadata, ... and no `allow` entry permits it. Names
+ * the host, the address and the rule. Retrying does not help: the same
+ * request is refused again (so `isNotSent` is false for it, although nothing
+ * left).
+ *
+ * @example
+ * ```ts
+ * import { BlockedAddress } from "@switchyard/switchyard";
+ * const e = new BlockedAddress(
+ *   { method: "GET", url: "http://evil.test/" },
+ *   { host: "evil.test", address: "127.0.0.1", port: 80, rule: "loopback" },
+ * );
+ * console.assert(e.rule === "loopback" && e.message.includes("127.0.0.1"));
+ * ```
+ */
+export class BlockedAddress extends TransportErrorBase implements BlockedAddressFields {
+  /** Tag. */
+  readonly _tag = "BlockedAddress" as const;
+  /** The host, as parsed. */
+  readonly host: string;
+  /** The refused address. */
+  readonly address: string;
+  /** The destination port. */
+  readonly port: number;
+  /** The rule that refused it. */
+  readonly rule: BlockedRule;
+  /** Builds the error; see the class docs for the arguments. */
+  constructor(request: RequestLike, fields: BlockedAddressFields, options?: RequestErrorOptions) {
+    const where = fields.address === fields.host ? fields.host : `${fields.host} resolved to ${fields.address}`;
+    super(
+      request,
+      {
+        detail: options?.detail ?? `${where} (port ${fields.port}) is ${RULE_TEXT[fields.rule]}`,
+        cause: options?.cause,
+      },
+      "Refused by the SSRF guard",
+      fields.rule === "port"
+        ? "Nothing was sent; add the port to the guard's `ports` if it is intended."
+        : fields.rule === "denied"
+        ? "Nothing was sent; the guard's `deny` lists it."
+        : `Nothing was sent; if this destination is intended, add it to the guard's \`allow\` (e.g. "all://${fields.address}").`,
+    );
+    this.host = fields.host;
+    this.address = fields.address;
+    this.port = fields.port;
+    this.rule = fields.rule;
+  }
+}
+
 /**
  * Any of the four timeouts.
  *
@@ -1058,7 +1179,8 @@ export type TransportError =
   | UnrecordedRequest
   | CircuitOpen
   | NoHealthyUpstream
-  | RetryAfterTooLong;
+  | RetryAfterTooLong
+  | BlockedAddress;
 /**
  * Anything a client request may fail with.
  *

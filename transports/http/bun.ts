@@ -20,6 +20,7 @@ import {
   type TransportError,
   UnsupportedProtocol,
 } from "../../core/errors.ts";
+import { pinnedAddress } from "../../core/connect_pin.ts";
 import { takeUnabortableMark } from "../../core/transport.ts";
 import { patchWithPrototype } from "./body.ts";
 import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
@@ -162,6 +163,26 @@ const classifyBody = (error: unknown, request: Request): TransportError | undefi
   return undefined;
 };
 
+/**
+ * A request whose connection a guard pinned (core/connect_pin.ts): sent to the checked address, with the host
+ * name in `Host` and, over TLS, as the server name the certificate is verified against (a per-request `tls`
+ * replaces the session's, so the session's CA and client certificate are passed again). The response keeps
+ * the request's URL.
+ */
+const sendPinned = (request: Request, address: string, init: RequestInit, tls: BunTls | undefined) => {
+  const url = new URL(request.url);
+  const host = url.host;
+  const serverName = url.hostname.endsWith(".") ? url.hostname.slice(0, -1) : url.hostname;
+  url.hostname = address;
+  const pinned = new Request(url, request);
+  pinned.headers.set("host", host);
+  const withTls = url.protocol === "https:" ? { ...init, tls: { ...tls, serverName } } as RequestInit : init;
+  return fetch(pinned, withTls).then((response) => {
+    Object.defineProperty(response, "url", { value: request.url, configurable: true });
+    return response;
+  });
+};
+
 /** The fetch engine; throws `InvalidOptions` for what Bun's fetch cannot do. */
 const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
   const protocol = protocolFor(o);
@@ -189,13 +210,19 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
   // Nothing can abort a request built without a signal: `signal: null` spares the copy a dependent signal (~0.5 µs).
   const unabortable = Object.freeze({ ...base, signal: null }) as RequestInit;
   const h2only = protocol === "http2";
+  // Through a proxy or a unix socket the connection does not go to the host's address: a pin does not apply.
+  const pins = o.proxy === undefined && o.uds === undefined;
   return {
     name: "bun",
-    send: (request, signal) =>
-      fetch(
-        request,
-        signal !== undefined ? { ...base, signal } as RequestInit : takeUnabortableMark(request) ? unabortable : init,
-      ),
+    send: (request, signal) => {
+      const options = signal !== undefined
+        ? { ...base, signal } as RequestInit
+        : takeUnabortableMark(request)
+        ? unabortable
+        : init;
+      const pin = pins ? pinnedAddress(request) : undefined;
+      return pin === undefined ? fetch(request, options) : sendPinned(request, pin, options, tls);
+    },
     classify: classifier(o),
     classifyBody,
     check: h2only
