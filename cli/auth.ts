@@ -2,12 +2,12 @@
  * `-a, --auth` and `-A, --auth-type`: the `Authorization` header. Basic takes
  * `user:password` (a bare `user` is prompted for its password on a
  * terminal, never echoed); bearer takes the token. Digest needs a challenge
- * round trip, which is the `digest()` plugin's job: until that plugin is in
- * the package, `--auth-type digest` is a typed refusal.
+ * round trip: it is the `digest()` scheme of the `auth` plugin, for every
+ * URL of the call.
  *
  * @module
  */
-import { InvalidOptions } from "../mod.ts";
+import { auth, digest, InvalidOptions, type Plugin } from "../mod.ts";
 import type { AuthType } from "./args.ts";
 
 /** Asks for a password without echoing it; `undefined` when there is no terminal to ask on. */
@@ -20,31 +20,16 @@ const base64 = (text: string): string => {
   return btoa(binary);
 };
 
-/** The `Authorization` value for `--auth`, or `undefined` when there is none. */
-export const authorization = async (
-  auth: string | undefined,
-  type: AuthType,
-  userinfo: { readonly username: string; readonly password: string } | undefined,
-  prompt: PromptSecret,
-): Promise<string | undefined> => {
-  if (type === "digest") {
-    // TODO(merge): when plugins/digest.ts lands, install `digest({ username, password })` instead of refusing.
-    throw new InvalidOptions({
-      option: "--auth-type",
-      received: '"digest"',
-      expected: "basic or bearer: digest needs the digest() plugin, which this build of switchyard does not have yet",
-    });
-  }
-  if (type === "bearer") {
-    if (auth === undefined || auth === "") {
-      throw new InvalidOptions({ option: "--auth", received: "nothing", expected: "the token, with -A bearer" });
-    }
-    return `Bearer ${auth}`;
-  }
-  const given = auth ?? (userinfo ? `${userinfo.username}:${userinfo.password}` : undefined);
-  if (given === undefined) return undefined;
+/** What `--auth` adds: an `Authorization` header (basic, bearer), or a plugin that answers challenges (digest). */
+export interface CliAuth {
+  readonly header?: string;
+  readonly plugin?: Plugin;
+}
+
+/** `user:password`, asking for the password on a terminal when only `user` is given. */
+const credentials = async (given: string, prompt: PromptSecret): Promise<{ user: string; password: string }> => {
   const colon = given.indexOf(":");
-  if (colon >= 0) return `Basic ${base64(given)}`;
+  if (colon >= 0) return { user: given.slice(0, colon), password: given.slice(colon + 1) };
   const password = await prompt(`password for ${given}: `);
   if (password === undefined) {
     throw new InvalidOptions({
@@ -53,5 +38,30 @@ export const authorization = async (
       expected: "user:password (user: for an empty one), or run in a terminal to be asked for it",
     });
   }
-  return `Basic ${base64(`${given}:${password}`)}`;
+  return { user: given, password };
+};
+
+/** What `--auth` / `--auth-type` (and URL userinfo) add to the call. */
+export const authorization = async (
+  given: string | undefined,
+  type: AuthType,
+  userinfo: { readonly username: string; readonly password: string } | undefined,
+  prompt: PromptSecret,
+): Promise<CliAuth> => {
+  if (type === "bearer") {
+    if (given === undefined || given === "") {
+      throw new InvalidOptions({ option: "--auth", received: "nothing", expected: "the token, with -A bearer" });
+    }
+    return { header: `Bearer ${given}` };
+  }
+  const text = given ?? (userinfo ? `${userinfo.username}:${userinfo.password}` : undefined);
+  if (text === undefined) {
+    if (type === "digest") {
+      throw new InvalidOptions({ option: "--auth", received: "nothing", expected: "user:password, with -A digest" });
+    }
+    return {};
+  }
+  const { user, password } = await credentials(text, prompt);
+  if (type === "digest") return { plugin: auth({ "all://": digest(user, password) }) };
+  return { header: `Basic ${base64(`${user}:${password}`)}` };
 };

@@ -5,12 +5,11 @@
  * @module
  */
 import { Client, type ClientExplanation, type Plugin, SwitchyardError } from "../mod.ts";
+import { record, type Recorder } from "../testing.ts";
 import { taggedError } from "../client/fetch_error.ts";
 import { type CliArgs, parseCliArgs } from "./args.ts";
 import { type Palette, palette, wantsColour } from "./colour.ts";
-import { type Exchange, observeExchanges } from "./exchange.ts";
 import { ExitCode, exitCodeForError, exitCodeForStatus } from "./exit_codes.ts";
-import { harLog } from "./har.ts";
 import { helpText } from "./help.ts";
 import type { Io, Output } from "./io.ts";
 import {
@@ -145,10 +144,12 @@ const reportError = async (rejection: unknown, io: Io): Promise<void> => {
   await io.stderr.write(`switchyard: ${text}\n`);
 };
 
-const writeHar = async (path: string, exchanges: ReadonlyArray<Exchange>, io: Io): Promise<void> => {
+/** Writes what `record` kept (in memory: the CLI's own file handling names `--har` in its errors). */
+const writeHar = async (path: string, recorder: Recorder, io: Io): Promise<void> => {
+  await recorder.flush();
   const file = await io.createFile(path, "--har");
   try {
-    await file.write(new TextEncoder().encode(`${JSON.stringify(await harLog(exchanges), null, 2)}\n`));
+    await file.write(new TextEncoder().encode(`${JSON.stringify(recorder.har(), null, 2)}\n`));
   } finally {
     await file.close();
   }
@@ -156,8 +157,10 @@ const writeHar = async (path: string, exchanges: ReadonlyArray<Exchange>, io: Io
 
 const send = async (args: CliArgs, prepared: Prepared, look: Look, io: Io): Promise<ExitCode> => {
   const transports = await buildTransports(args);
-  const exchanges: Array<Exchange> = [];
-  const plugins: Array<Plugin> = args.har === undefined ? [] : [observeExchanges((e) => void exchanges.push(e))];
+  // `--har`: the shared `record` plugin, secrets redacted as everywhere (each redirect hop is an entry).
+  const recorder = args.har === undefined ? undefined : record();
+  // The recorder innermost, so the HAR shows each request as it went out (digest's 401 and its second try too).
+  const plugins: Array<Plugin> = [...prepared.plugins, ...(recorder === undefined ? [] : [recorder])];
   await using client = Client.make({
     transport: transports.transport,
     mounts: transports.mounts,
@@ -195,7 +198,7 @@ const send = async (args: CliArgs, prepared: Prepared, look: Look, io: Io): Prom
     }
     return code;
   } finally {
-    if (args.har !== undefined) await writeHar(args.har, exchanges, io);
+    if (args.har !== undefined) await writeHar(args.har, recorder!, io);
   }
 };
 

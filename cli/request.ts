@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidOptions } from "../mod.ts";
+import { InvalidOptions, type Plugin } from "../mod.ts";
 import type { CliArgs } from "./args.ts";
 import { authorization, type PromptSecret } from "./auth.ts";
 import { type Item, parseItem, setJsonPath } from "./items.ts";
@@ -18,6 +18,8 @@ export interface Prepared {
   readonly url: URL;
   readonly headers: Headers;
   readonly body: Uint8Array | undefined;
+  /** Plugins the request needs (digest authentication answers the server's challenge). */
+  readonly plugins: ReadonlyArray<Plugin>;
 }
 
 /** What building a request may read: files for `@` items and `--raw @file`, stdin for `--raw @-`. */
@@ -122,7 +124,7 @@ export const prepare = async (args: CliArgs, target: Target, inputs: Inputs): Pr
   if (fromItems !== undefined) headers.set("content-type", fromItems.type);
   else if (args.raw !== undefined && args.json) headers.set("content-type", "application/json");
   const auth = await authorization(args.auth, args.authType, target.userinfo, inputs.prompt);
-  if (auth !== undefined) headers.set("authorization", auth);
+  if (auth.header !== undefined) headers.set("authorization", auth.header);
   for (const text of args.headers) {
     const { name, value } = flagHeader(text);
     setHeader(headers, name, value, "--header");
@@ -133,5 +135,5 @@ export const prepare = async (args: CliArgs, target: Target, inputs: Inputs): Pr
   if ((method === "GET" || method === "HEAD") && body !== undefined) {
     refuse("method", `${method} with a body`, "POST, PUT, PATCH, ... (fetch cannot send a body with GET or HEAD)");
   }
-  return { method, url, headers, body };
+  return { method, url, headers, body, plugins: auth.plugin === undefined ? [] : [auth.plugin] };
 };

@@ -93,7 +93,7 @@ const BAD_INPUT: Array<[ReadonlyArray<string>, RegExp]> = [
   [["--nope", "x.test"], /InvalidOptions: Invalid option `--nope`: got an unknown option/],
   [["--timeout", "soon", "x.test"], /Invalid option `--timeout`: got "soon"; expected a positive number of seconds/],
   [["http://[bad/"], /InvalidUrl: .*not a URL/],
-  [["-A", "digest", "-a", "u:p", "x.test"], /`--auth-type`: got "digest"; expected .*digest\(\) plugin/],
+  [["-A", "digest", "x.test"], /`--auth`: got nothing; expected user:password, with -A digest/],
   [["x.test", "X-Bad:a\rb"], /`request item`: got a value with CR, LF or NUL for "X-Bad"/],
   [["x.test", "doc@/no/such/file", "-f"], /`request item doc@\/no\/such\/file`: got "\/no\/such\/file" \(ENOENT\)/],
   [["GET", "x.test", "a=1"], /`method`: got GET with a body/],

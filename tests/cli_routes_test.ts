@@ -4,6 +4,7 @@
  * --download; and the Deno permissions docs/sections/install.md promises.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,3 +170,29 @@ testOn(
       }
     }),
 );
+
+test("cli: -A digest answers the server's challenge (RFC 7616, MD5, qop auth) with the digest() plugin", () => {
+  const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+  const nonce = "dcd98b7102dd2f0e8b11d0f600bfb0c093";
+  return withServer((request) => {
+    const header = request.headers.get("authorization") ?? "";
+    if (!header.startsWith("Digest ")) {
+      return new Response("who?", {
+        status: 401,
+        headers: { "www-authenticate": `Digest realm="cli", qop="auth", algorithm=MD5, nonce="${nonce}"` },
+      });
+    }
+    const p = Object.fromEntries(
+      [...header.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1], m[2] ?? m[3]]),
+    );
+    const ha1 = md5(`ada:cli:s3cret`);
+    const ha2 = md5(`GET:${p.uri}`);
+    const ok = p.response === md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`) && p.username === "ada";
+    return new Response(ok ? "welcome ada" : "wrong digest", { status: ok ? 200 : 403 });
+  }, async (server) => {
+    const r = await runCli(["-A", "digest", "-a", "ada:s3cret", `${server.url}/private`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "welcome ada");
+    assert.doesNotMatch(r.stderr, /s3cret/);
+  });
+});
