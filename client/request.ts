@@ -30,6 +30,38 @@ const ABSOLUTE = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
 /** An HTTP method token (RFC 9110 §5.6.2); Bun's `Request` accepts anything. */
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COMMON_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
+/** The methods fetch upper-cases whatever their case (the Fetch standard's "normalize a method"). */
+const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+const normalizeMethod = (method: string): string => {
+  const upper = method.toUpperCase();
+  return NORMALIZED.has(upper) ? upper : method;
+};
+/**
+ * CR, LF or NUL inside a header value, once the leading and trailing HTTP
+ * whitespace the platform trims is gone: refused (Deno's Headers would keep
+ * `"a\r\nb "` as `""`, silently).
+ */
+const CONTROL = /[\r\n\0]/;
+const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const hasControl = (value: string): boolean => CONTROL.test(value) && CONTROL.test(value.replace(EDGE_WHITESPACE, ""));
+
+/** The first header of a plain `HeadersInit` (not Headers, which the platform already checked) holding CR/LF/NUL. */
+const controlHeader = (headers: HeadersInit | undefined): string | undefined => {
+  if (headers === undefined || headers === null || headers instanceof Headers || typeof headers !== "object") {
+    return undefined;
+  }
+  if (Array.isArray(headers)) {
+    for (const pair of headers) {
+      if (Array.isArray(pair) && typeof pair[1] === "string" && hasControl(pair[1])) return String(pair[0]);
+    }
+    return undefined;
+  }
+  for (const name in headers) {
+    const value = (headers as Record<string, unknown>)[name];
+    if (typeof value === "string" && hasControl(value)) return name;
+  }
+  return undefined;
+};
 
 /**
  * Parses and checks the `baseUrl` option: an absolute http(s) URL. Its path
@@ -61,6 +93,14 @@ export const parseBaseUrl = (baseUrl: string | URL): URL => {
 /** Parses and checks the `headers` option once, refusing CR/LF/NUL in values. */
 export const parseDefaultHeaders = (headers: HeadersInit | undefined): Headers | undefined => {
   if (headers === undefined) return undefined;
+  const controlled = controlHeader(headers);
+  if (controlled !== undefined) {
+    throw new InvalidOptions({
+      option: `headers[${JSON.stringify(controlled)}]`,
+      received: "a value with CR, LF or NUL (the value is not shown: it may be a secret)",
+      expected: "header values without CR, LF or NUL",
+    });
+  }
   try {
     const parsed = new Headers(headers);
     return [...parsed.keys()].length === 0 ? undefined : parsed;
@@ -155,9 +195,20 @@ export const makeRequestBuilder = (
   const defaults = parseDefaultHeaders(options.headers);
   return (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : "GET");
-    if (!COMMON_METHODS.has(method) && !METHOD_TOKEN.test(method)) {
-      throw new LocalProtocolError({ method: "?", url: String(input instanceof Request ? input.url : input) }, {
-        detail: `method ${JSON.stringify(method)} is not an HTTP token`,
+    if (!COMMON_METHODS.has(method)) {
+      if (!METHOD_TOKEN.test(method)) {
+        throw new LocalProtocolError({ method: "?", url: String(input instanceof Request ? input.url : input) }, {
+          detail: `method ${JSON.stringify(method)} is not an HTTP token`,
+        });
+      }
+      // fetch upper-cases `post` and friends itself; Bun's Request would send some spellings as GET.
+      const normalized = normalizeMethod(method);
+      if (normalized !== method) init = { ...init, method: normalized };
+    }
+    const controlled = controlHeader(init?.headers);
+    if (controlled !== undefined) {
+      throw new LocalProtocolError({ method, url: String(input instanceof Request ? input.url : input) }, {
+        detail: `init.headers["${controlled}"] has CR, LF or NUL in its value (refused; the value is not shown)`,
       });
     }
     let target: string | URL | Request;
@@ -167,6 +218,13 @@ export const makeRequestBuilder = (
     try {
       if (init === undefined && target instanceof Request && defaults === undefined) return target;
       const request = new Request(target, init);
+      // A runtime that would send another method than asked (Bun sends `Patch` or `FOO` as GET) is refused.
+      if (init?.method !== undefined && !COMMON_METHODS.has(init.method) && request.method !== init.method) {
+        throw new LocalProtocolError({ method: init.method, url: request.url }, {
+          detail: `this runtime's Request would send the method ${JSON.stringify(init.method)} as ` +
+            `${request.method} (Bun keeps only the methods it knows, upper-cased): refused rather than changed`,
+        });
+      }
       // A Request input brings its own signal; otherwise only `init.signal` could abort it.
       if (!(target instanceof Request) && (init?.signal ?? null) === null) markUnabortable(request);
       // What the body was made from, so a retry or a failover can send it again without a copy made up front.
@@ -177,7 +235,7 @@ export const makeRequestBuilder = (
       }
       return request;
     } catch (cause) {
-      throw classifyBuildError(cause, method, target, init);
+      throw cause instanceof LocalProtocolError ? cause : classifyBuildError(cause, method, target, init);
     }
   };
 };

@@ -15,7 +15,7 @@ import {
   RedirectRefused,
   type Transport,
 } from "../mod.ts";
-import { test } from "./harness.ts";
+import { runtimeName, test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
 
 const ok = HandlerTransport.make(() => new Response("ok"));
@@ -112,3 +112,36 @@ test("client input: a client that fails to build frees the default transport it 
   assert.throws(() => Client.make({ mounts: { "bad key?": null } }), InvalidOptions);
   assert.throws(() => Client.make({ headers: [1] as never }), InvalidOptions);
 });
+
+bothLanes(
+  "client input: a method is sent as fetch normalizes it, or refused when the runtime would change it",
+  async ({ call }) => {
+    await using client = Client.make({ transport: HandlerTransport.make((request) => new Response(request.method)) });
+    const sent = async (method: string) =>
+      await call(client, "http://app.test/", { method }).then((r) => r.text(), (e) => e);
+    // The Fetch standard upper-cases these six whatever their case, and keeps every other method as written.
+    assert.equal(await sent("Post"), "POST");
+    assert.equal(await sent("delete"), "DELETE");
+    assert.equal(await sent("PROPFIND"), "PROPFIND");
+    for (const method of ["Patch", "FOO", "propfind"]) {
+      const outcome = await sent(method);
+      if (runtimeName === "deno") assert.equal(outcome, method, "Deno's Request keeps it as written");
+      else {
+        // Bun's Request sends a method it does not know as GET (and upper-cases others): never silently.
+        assert.ok(outcome instanceof LocalProtocolError, `${method}: ${outcome}`);
+        assert.match(outcome.detail, /refused rather than changed/);
+      }
+    }
+  },
+);
+
+bothLanes(
+  "client input: CR/LF in a header value is refused even where the platform would keep an empty value",
+  async ({ call }) => {
+    await using client = Client.make({ transport: ok });
+    // Deno's Headers turns "a\r\nb " into "" instead of refusing it; Switchyard refuses it on both runtimes.
+    const error = await call(client, "http://app.test/", { headers: { "x-a": "a\r\nb " } }).catch((e) => e);
+    assert.ok(error instanceof LocalProtocolError, String(error));
+    assert.throws(() => Client.make({ transport: ok, headers: { "x-a": "a\r\nb " } }), InvalidOptions);
+  },
+);
