@@ -9,7 +9,7 @@
 import { Effect, Layer, Stream, Tracer } from "effect";
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "effect/http";
 import { Client, type ClientOptions } from "./client.ts";
-import { type InvalidOptions, InvalidUrl, type SwitchyardError } from "../core/errors.ts";
+import { InvalidOptions, InvalidUrl, type SwitchyardError } from "../core/errors.ts";
 
 const toHttpClientError = (
   request: HttpClientRequest.HttpClientRequest,
@@ -23,7 +23,8 @@ const toHttpClientError = (
   });
 
 /**
- * An `effect/http` `HttpClient` that sends through `client`: its plugins,
+ * An `effect/http` `HttpClient` that sends through `client` (anything else is
+ * an `InvalidOptions`, when called): its plugins,
  * mounts, redirects and transports. Transport failures are `HttpClientError`s
  * whose `reason.cause` is the Switchyard error (e.g. a `ConnectError`).
  *
@@ -40,6 +41,13 @@ const toHttpClientError = (
  * ```
  */
 export const toHttpClient = (client: Client): HttpClient.HttpClient => {
+  if (typeof client !== "object" || client === null || typeof (client as Client).send !== "function") {
+    throw new InvalidOptions({
+      option: "client",
+      received: client === null ? "null" : typeof client,
+      expected: "a Switchyard Client (Client.make(...))",
+    });
+  }
   const traced = HttpClient.make((request, url, signal) => {
     const body = request.body;
     if (body._tag !== "Stream") {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Effect, Layer, Stream } from "effect";
 import { HttpClient, HttpClientRequest } from "effect/http";
-import { Client, ConnectError, HandlerTransport, MockTransport } from "../mod.ts";
+import { Client, ConnectError, HandlerTransport, InvalidOptions, MockTransport } from "../mod.ts";
 import { SwitchyardHttpClient, toHttpClient } from "../http_client.ts";
 import { test } from "./harness.ts";
 
@@ -117,4 +117,13 @@ test("http-client: the runner's signal reaches the request: interrupting the cal
   );
   assert.equal(exit._tag, "Failure");
   await waitFor(() => app.seen.aborted, "the app's request.signal aborted");
+});
+
+test("http-client: toHttpClient refuses something that is not a client, naming it", () => {
+  for (const junk of [null, undefined, 5, {}, { send: 1 }]) {
+    assert.throws(
+      () => toHttpClient(junk as never),
+      (e: unknown) => e instanceof InvalidOptions && e.option === "client",
+    );
+  }
 });
