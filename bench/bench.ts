@@ -26,9 +26,13 @@ import ky from "ky";
 import { ofetch } from "ofetch";
 import * as Switchyard from "../mod.ts";
 import {
+  auth,
   balance,
+  bearer,
+  cache,
   circuitBreaker,
   Client,
+  cookies,
   HandlerTransport,
   hooks,
   type Plugin,
@@ -231,6 +235,11 @@ async function sectionNet() {
 
   const plain = defaultClient();
   const resilient = resilientClient(networkTransport());
+  // Issue #14's row: a static bearer token for the server's origin, and a cookie jar that stays empty.
+  const credentialed = Client.make({
+    transport: networkTransport(),
+    plugins: [auth({ [new URL(url).origin]: bearer("bench-token") }), cookies()],
+  });
   const resilientTraced = resilientClient(networkTransport(), memoryTracer);
   const mounted = await mountedCase(
     "N3",
@@ -272,6 +281,11 @@ async function sectionNet() {
       name: "Switchyard client.fetch, the N9 stack with an in-memory tracer",
       fn: () => text(resilientTraced.fetch(url)),
     },
+    {
+      id: "N11",
+      name: "Switchyard client.fetch, auth (bearer) + cookies (empty jar)",
+      fn: () => text(credentialed.fetch(url)),
+    },
   ]);
   const built = select(cases, skipped);
 
@@ -293,6 +307,7 @@ async function sectionNet() {
   await syRt?.dispose();
   await Effect.runPromise(plain.close());
   await Effect.runPromise(resilient.close());
+  await Effect.runPromise(credentialed.close());
   await Effect.runPromise(resilientTraced.close());
   return { ...describe(built), baseline: "N1", noise: "N1'", n: N_NET, concurrency: CONCS, rps, cpu, spansMade };
 }
@@ -307,6 +322,12 @@ async function sectionInproc() {
   const app = new Hono();
   app.get("/", (c) => c.text(BODY));
   const client = Client.make({ transport: HandlerTransport.make(handler) });
+  // Issue #14's row: the same body, cacheable; every call after the first is a cache hit (I5), against the same
+  // cacheable app called without the cache (I6).
+  const cacheable = (_request: Request): Response =>
+    new Response(BODY, { headers: { "cache-control": "max-age=3600" } });
+  const uncached = Client.make({ transport: HandlerTransport.make(cacheable) });
+  const cached = Client.make({ transport: HandlerTransport.make(cacheable), plugins: [cache()] });
 
   const built = select([
     { id: "I1", name: "handler(new Request(url)) (baseline)", fn: () => text(handler(new Request(url))) },
@@ -318,6 +339,8 @@ async function sectionInproc() {
       name: "Switchyard HandlerTransport, Effect.runPromise(client.get(url))",
       fn: () => text(Effect.runPromise(client.get(url))),
     },
+    { id: "I5", name: "Switchyard cache() hit (HandlerTransport, max-age app)", fn: () => text(cached.fetch(url)) },
+    { id: "I6", name: "Switchyard client.fetch, the I5 app without the cache", fn: () => text(uncached.fetch(url)) },
   ], []);
 
   const warm = Math.min(20_000, N_INPROC);
@@ -325,6 +348,8 @@ async function sectionInproc() {
   for (const c of built.cases) await driveSeq(c.fn, warm);
   const cps = await interleave("inproc", built.cases, ROUNDS, (c) => driveSeq(c.fn, N_INPROC));
   await Effect.runPromise(client.close());
+  await Effect.runPromise(cached.close());
+  await Effect.runPromise(uncached.close());
   return { ...describe(built), baseline: "I1", noise: "I1'", n: N_INPROC, cps };
 }
 
