@@ -9,7 +9,7 @@
  * ```
  *
  * Running this module runs the command with the process's arguments and
- * exits with its code (docs/sections/cli.md has the table).
+ * exits with its code (the README's "Exit codes" has the table).
  *
  * @module
  */

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
-const entries = ["mod.ts", "http_client.ts", "router.ts", "cli.ts"].filter((f) => {
+// Not cli.ts: it is the command (importing it runs it and exits); its modules are tested by tests/cli_*.
+const entries = ["mod.ts", "http_client.ts", "router.ts", "testing.ts"].filter((f) => {
   try {
     readFileSync(join(root, f));
     return true;

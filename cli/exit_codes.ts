@@ -33,7 +33,7 @@ export const ExitCode = {
 /** One of the codes above. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
-/** The table printed by `--help` and documented in docs/sections/cli.md. */
+/** The table printed by `--help` and documented in the README's "Exit codes". */
 export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode | string, string]> = [
   [ExitCode.ok, "success: a response arrived (any status without --check-status; 2xx with it), or --offline/--explain"],
   [ExitCode.error, "any other failure: read/write errors, protocol errors, the in-process app threw (AppError)"],

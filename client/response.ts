@@ -7,6 +7,7 @@
 import { Effect } from "effect";
 import type { StandardSchemaV1 } from "effect/StandardSchema";
 import { DecodingError, type DecodingIssue, HttpStatusError, type RequestLike } from "../core/errors.ts";
+import { NETWORK_RESPONSE, responseUrlOf } from "../core/transport.ts";
 
 /**
  * Which request produced a response, so response errors can name it. A
@@ -19,11 +20,14 @@ type WithOrigin = Response & { [ORIGIN]?: RequestLike };
 /**
  * Records the request behind `response` (internal: called by the client),
  * and gives a response that has no URL (one an in-process app or a mock
- * built with `new Response`) the request's, as `fetch` would.
+ * built with `new Response`) the request's, as `fetch` would. A network
+ * response has its URL already: its getter, costly on Deno, is not read.
  */
 export const rememberRequest = (response: Response, request: RequestLike): void => {
   (response as WithOrigin)[ORIGIN] = request;
-  if (response.url === "") Object.defineProperty(response, "url", { value: request.url, configurable: true });
+  if (!(NETWORK_RESPONSE in response) && response.url === "") {
+    Object.defineProperty(response, "url", { value: responseUrlOf(request), configurable: true });
+  }
 };
 
 const requestOf = (response: Response): RequestLike =>

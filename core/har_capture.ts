@@ -14,6 +14,7 @@
 import type { TransportError } from "./errors.ts";
 import { encodeBody, type HarEntry, type HarPostData, type HarResponse } from "./har.ts";
 import type { Redactor } from "./har_redact.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** How to capture: the redaction, the body cap, and where finished entries go. */
 export interface CaptureOptions {
@@ -46,13 +47,7 @@ class Collected {
     this.kept += part.byteLength;
   }
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.kept);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(this.chunks, this.kept, true);
   }
   get cut(): boolean {
     return this.size > this.kept;

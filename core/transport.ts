@@ -442,3 +442,32 @@ export const takeUnabortableMark = (request: Request): boolean => {
   lastUnabortable = undefined;
   return true;
 };
+
+/**
+ * The key under which the network transport keeps a response's body hooks.
+ * Its presence also says the response came from the network and already has
+ * its URL, so the client need not read `response.url` (on Deno a getter that
+ * cost ~2.8 µs of CPU per request on loopback) to fill in a missing one.
+ *
+ * @example
+ * ```ts
+ * import { NETWORK_RESPONSE } from "./transport.ts";
+ * NETWORK_RESPONSE in new Response("ok"); // false: not from the network transport
+ * ```
+ */
+export const NETWORK_RESPONSE: unique symbol = Symbol("switchyard/http-body");
+
+/**
+ * The URL a response to `request` reports, as WHATWG fetch serialises it:
+ * without the fragment. For responses built with `new Response`, which have none.
+ *
+ * @example
+ * ```ts
+ * import { responseUrlOf } from "./transport.ts";
+ * responseUrlOf(new Request("http://x.test/a#top")); // "http://x.test/a"
+ * ```
+ */
+export const responseUrlOf = (request: { readonly url: string }): string => {
+  const hash = request.url.indexOf("#");
+  return hash === -1 ? request.url : request.url.slice(0, hash);
+};

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { concatBytes } from "../core/bytes.ts";
 
 /**
  * A copy being taken.
@@ -23,17 +24,6 @@ export interface BodyCopy {
   /** Stops copying and lets go of what was kept. Idempotent. */
   readonly drop: () => void;
 }
-
-const join = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-};
 
 /**
  * Starts copying `request`'s body (up to `limit` bytes) from a `clone()` of
@@ -64,7 +54,7 @@ export const copyBody = (request: Request, limit: number): BodyCopy | undefined 
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) return dropped ? undefined : join(chunks, size);
+        if (done) return dropped ? undefined : concatBytes(chunks, size);
         size += value.byteLength;
         if (dropped || size > limit) {
           // Stop pulling: the tee then only feeds the original, as fast as it is sent.

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { concatBytes } from "../core/bytes.ts";
 
 /**
  * `body`'s chunks, passed on as they are read; when it ends and no more than
@@ -43,7 +44,7 @@ export const storingStream = (
         return;
       }
       if (result.done) {
-        if (chunks !== undefined) store!(concat(chunks, size));
+        if (chunks !== undefined) store!(concatBytes(chunks, size));
         chunks = undefined;
         controller.close();
         return;
@@ -62,15 +63,4 @@ export const storingStream = (
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-};
-
-const concat = (chunks: ReadonlyArray<Uint8Array<ArrayBuffer>>, size: number): Uint8Array<ArrayBuffer> => {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 };

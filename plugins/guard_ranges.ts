@@ -23,48 +23,14 @@ interface Row {
 
 const row = (host: string, bits: number, rule: BlockedRule): Row => ({ range: cidrOf(host, bits)!.range, rule });
 
-/** Most specific first: a metadata address is reported as such, not as link-local. */
-const IPV4: ReadonlyArray<Row> = [
-  row("169.254.169.254", 32, "metadata"), // AWS, GCP, Azure, OCI, DigitalOcean, OpenStack
-  row("169.254.170.2", 32, "metadata"), // AWS ECS task metadata
-  row("169.254.170.23", 32, "metadata"), // AWS EKS Pod Identity
-  row("100.100.100.200", 32, "metadata"), // Alibaba Cloud
-  row("192.0.0.192", 32, "metadata"), // Oracle Cloud (legacy)
-  row("0.0.0.0", 8, "unspecified"), // "this network": 0.0.0.0 reaches the local host on Linux
-  row("10.0.0.0", 8, "private"),
-  row("100.64.0.0", 10, "cgnat"),
-  row("127.0.0.0", 8, "loopback"),
-  row("169.254.0.0", 16, "link-local"),
-  row("172.16.0.0", 12, "private"),
-  row("192.0.0.0", 24, "reserved"), // IETF protocol assignments
-  row("192.0.2.0", 24, "documentation"),
-  row("192.88.99.0", 24, "reserved"), // deprecated 6to4 relay anycast
-  row("192.168.0.0", 16, "private"),
-  row("198.18.0.0", 15, "benchmarking"),
-  row("198.51.100.0", 24, "documentation"),
-  row("203.0.113.0", 24, "documentation"),
-  row("224.0.0.0", 4, "multicast"),
-  row("240.0.0.0", 4, "reserved"), // future use, and 255.255.255.255 broadcast
-];
-
-const IPV6: ReadonlyArray<Row> = [
-  row("[::]", 128, "unspecified"),
-  row("[::1]", 128, "loopback"),
-  row("[fd00:ec2::254]", 128, "metadata"), // AWS IMDS over IPv6
-  row("[fd00:ec2::23]", 128, "metadata"), // AWS EKS Pod Identity over IPv6
-  row("[100::]", 64, "reserved"), // discard-only
-  row("[2001:2::]", 48, "benchmarking"),
-  row("[2001::]", 23, "reserved"), // IETF protocol assignments, Teredo (2001::/32) included
-  row("[2001:db8::]", 32, "documentation"),
-  row("[3fff::]", 20, "documentation"),
-  row("[5f00::]", 16, "reserved"), // SRv6 SIDs
-  row("[fc00::]", 7, "private"), // unique local
-  row("[fe80::]", 10, "link-local"),
-  row("[fec0::]", 10, "reserved"), // deprecated site-local
-  row("[ff00::]", 8, "multicast"),
-];
-
-const GLOBAL_UNICAST = cidrOf("[2000::]", 3)!.range;
+/** The tables, built on first use: parsing ~40 ranges at import would cost every program that never guards. */
+interface Tables {
+  /** Most specific first: a metadata address is reported as such, not as link-local. */
+  readonly ipv4: ReadonlyArray<Row>;
+  readonly ipv6: ReadonlyArray<Row>;
+  readonly globalUnicast: CidrRange;
+  readonly embeddings: ReadonlyArray<Embedding>;
+}
 
 /** How an IPv6 form embeds an IPv4 address, and whether a public one inside it is still reachable. */
 interface Embedding {
@@ -76,19 +42,63 @@ interface Embedding {
 }
 
 const last32 = (words: Uint32Array): number => words[3]!;
-const EMBEDDINGS: ReadonlyArray<Embedding> = [
-  { range: cidrOf("[::ffff:0:0]", 96)!.range, ipv4: last32, deprecated: false }, // IPv4-mapped
-  { range: cidrOf("[::ffff:0:0:0]", 96)!.range, ipv4: last32, deprecated: true }, // IPv4-translated (SIIT)
-  { range: cidrOf("[64:ff9b::]", 96)!.range, ipv4: last32, deprecated: false }, // NAT64, well-known prefix
-  { range: cidrOf("[64:ff9b:1::]", 48)!.range, ipv4: last32, deprecated: false }, // NAT64, local use
-  // 6to4: 2002:AABB:CCDD::/48 reaches AA.BB.CC.DD.
-  {
-    range: cidrOf("[2002::]", 16)!.range,
-    ipv4: (w) => (((w[0]! & 0xffff) << 16) | (w[1]! >>> 16)) >>> 0,
-    deprecated: false,
-  },
-  { range: cidrOf("[::]", 96)!.range, ipv4: last32, deprecated: true }, // IPv4-compatible (after :: and ::1)
-];
+
+let built: Tables | undefined;
+const tables = (): Tables =>
+  built ??= {
+    ipv4: [
+      row("169.254.169.254", 32, "metadata"), // AWS, GCP, Azure, OCI, DigitalOcean, OpenStack
+      row("169.254.170.2", 32, "metadata"), // AWS ECS task metadata
+      row("169.254.170.23", 32, "metadata"), // AWS EKS Pod Identity
+      row("100.100.100.200", 32, "metadata"), // Alibaba Cloud
+      row("192.0.0.192", 32, "metadata"), // Oracle Cloud (legacy)
+      row("0.0.0.0", 8, "unspecified"), // "this network": 0.0.0.0 reaches the local host on Linux
+      row("10.0.0.0", 8, "private"),
+      row("100.64.0.0", 10, "cgnat"),
+      row("127.0.0.0", 8, "loopback"),
+      row("169.254.0.0", 16, "link-local"),
+      row("172.16.0.0", 12, "private"),
+      row("192.0.0.0", 24, "reserved"), // IETF protocol assignments
+      row("192.0.2.0", 24, "documentation"),
+      row("192.88.99.0", 24, "reserved"), // deprecated 6to4 relay anycast
+      row("192.168.0.0", 16, "private"),
+      row("198.18.0.0", 15, "benchmarking"),
+      row("198.51.100.0", 24, "documentation"),
+      row("203.0.113.0", 24, "documentation"),
+      row("224.0.0.0", 4, "multicast"),
+      row("240.0.0.0", 4, "reserved"), // future use, and 255.255.255.255 broadcast
+    ],
+    ipv6: [
+      row("[::]", 128, "unspecified"),
+      row("[::1]", 128, "loopback"),
+      row("[fd00:ec2::254]", 128, "metadata"), // AWS IMDS over IPv6
+      row("[fd00:ec2::23]", 128, "metadata"), // AWS EKS Pod Identity over IPv6
+      row("[100::]", 64, "reserved"), // discard-only
+      row("[2001:2::]", 48, "benchmarking"),
+      row("[2001::]", 23, "reserved"), // IETF protocol assignments, Teredo (2001::/32) included
+      row("[2001:db8::]", 32, "documentation"),
+      row("[3fff::]", 20, "documentation"),
+      row("[5f00::]", 16, "reserved"), // SRv6 SIDs
+      row("[fc00::]", 7, "private"), // unique local
+      row("[fe80::]", 10, "link-local"),
+      row("[fec0::]", 10, "reserved"), // deprecated site-local
+      row("[ff00::]", 8, "multicast"),
+    ],
+    globalUnicast: cidrOf("[2000::]", 3)!.range,
+    embeddings: [
+      { range: cidrOf("[::ffff:0:0]", 96)!.range, ipv4: last32, deprecated: false }, // IPv4-mapped
+      { range: cidrOf("[::ffff:0:0:0]", 96)!.range, ipv4: last32, deprecated: true }, // IPv4-translated (SIIT)
+      { range: cidrOf("[64:ff9b::]", 96)!.range, ipv4: last32, deprecated: false }, // NAT64, well-known prefix
+      { range: cidrOf("[64:ff9b:1::]", 48)!.range, ipv4: last32, deprecated: false }, // NAT64, local use
+      // 6to4: 2002:AABB:CCDD::/48 reaches AA.BB.CC.DD.
+      {
+        range: cidrOf("[2002::]", 16)!.range,
+        ipv4: (w) => (((w[0]! & 0xffff) << 16) | (w[1]! >>> 16)) >>> 0,
+        deprecated: false,
+      },
+      { range: cidrOf("[::]", 96)!.range, ipv4: last32, deprecated: true }, // IPv4-compatible (after :: and ::1)
+    ],
+  };
 
 const scratch = new Uint32Array(4);
 
@@ -96,7 +106,7 @@ const scratch = new Uint32Array(4);
 const classifyV4 = (value: number): BlockedRule | undefined => {
   scratch[0] = value;
   scratch[1] = scratch[2] = scratch[3] = 0;
-  for (const r of IPV4) if (cidrContains(r.range, 4, scratch)) return r.rule;
+  for (const r of tables().ipv4) if (cidrContains(r.range, 4, scratch)) return r.rule;
   return undefined;
 };
 
@@ -116,7 +126,7 @@ const classifyV4 = (value: number): BlockedRule | undefined => {
 export const embeddedIpv4 = (words: Uint32Array): number | undefined => {
   // `::` and `::1` are in ::/96 but are IPv6's own unspecified and loopback addresses.
   if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3]! <= 1) return undefined;
-  for (const e of EMBEDDINGS) if (cidrContains(e.range, 6, words)) return e.ipv4(words);
+  for (const e of tables().embeddings) if (cidrContains(e.range, 6, words)) return e.ipv4(words);
   return undefined;
 };
 
@@ -136,12 +146,12 @@ export const embeddedIpv4 = (words: Uint32Array): number | undefined => {
  */
 export const classifyAddress = (family: 4 | 6, words: Uint32Array): BlockedRule | undefined => {
   if (family === 4) return classifyV4(words[0]!);
-  for (const r of IPV6) if (cidrContains(r.range, 6, words)) return r.rule;
-  for (const e of EMBEDDINGS) {
+  for (const r of tables().ipv6) if (cidrContains(r.range, 6, words)) return r.rule;
+  for (const e of tables().embeddings) {
     if (!cidrContains(e.range, 6, words)) continue;
     return classifyV4(e.ipv4(words)) ?? (e.deprecated ? "reserved" : undefined);
   }
-  return cidrContains(GLOBAL_UNICAST, 6, words) ? undefined : "reserved";
+  return cidrContains(tables().globalUnicast, 6, words) ? undefined : "reserved";
 };
 
 /**

@@ -9,6 +9,7 @@
  */
 import { Effect } from "effect";
 import { bodySource, rememberBody } from "../core/body_source.ts";
+import { concatBytes } from "../core/bytes.ts";
 
 /**
  * Hands out the request for each further attempt.
@@ -78,16 +79,6 @@ export interface Buffered {
   readonly complete: boolean;
 }
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-};
-
 /**
  * Reads a one-shot (or unknown) body of `request` up to `limit` bytes. If it
  * ends within the limit, the first request carries those bytes, which any
@@ -113,7 +104,7 @@ export const bufferBody = (request: Request, limit: number): Effect.Effect<Buffe
       for (;;) {
         const { done, value } = await reader.read();
         if (done) {
-          const bytes = concat(chunks, total);
+          const bytes = concatBytes(chunks, total, true);
           const first = new Request(request, { body: bytes });
           rememberBody(first, bytes);
           return { first, complete: true };

@@ -1,7 +1,7 @@
 /**
  * Where the command sends a request: a unix socket (--uds, a uds: mount), an
  * in-process app (--app, an app: mount), a proxy; --explain, --har and
- * --download; and the Deno permissions docs/sections/install.md promises.
+ * --download; and the Deno permissions the README's "Deno permissions, by feature" promises.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * The fault table (docs/sections/faults.md) as a test: every fault, on this
+ * The fault table (the README's "What each fault becomes") as a test: every fault, on this
  * runtime, through both lanes, must give the class the table says; and a class
  * that says "never sent" (`isNotSent`) must agree with what the server saw
  * (no request reached it). Each row is one real misbehaving peer: a raw TCP

@@ -176,3 +176,27 @@ test("http lane: through the node:http engine, same response, and the signal's r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The node:http engine builds its responses with `new Response`: it sets their URL itself (the
+// client reads `response.url` of no network response), without the fragment as WHATWG fetch
+// serialises it, and a clone keeps it.
+test("http lane: through the node:http engine, response.url is the request's, without the fragment, on clones too", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-url-"));
+  const handler = (req: Request) => new Response(new URL(req.url).pathname);
+  const server = runtimeName === "deno" ? serve(handler, { unix: join(dir, "url.sock") }) : serve(handler);
+  try {
+    await using(HttpTransport.make(nodeEngineOptions(join(dir, "url.sock"))), async (t) => {
+      for (const send of [lane(t), (request: Request) => run(t.handle(request))]) {
+        const response = await send(new Request(`${server.url}/page?q=1#section`));
+        const copy = response.clone();
+        assert.equal(response.url, `${server.url}/page?q=1`);
+        assert.equal(copy.url, `${server.url}/page?q=1`);
+        assert.equal(await response.text(), "/page");
+        assert.equal(await copy.text(), "/page");
+      }
+    });
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -82,8 +82,11 @@ export interface MockCall {
  *
  * @example
  * ```ts
+ * import { Effect } from "effect";
  * import { HttpTransport, type MockOptions } from "@switchyard/switchyard";
- * const options: MockOptions = { passthrough: HttpTransport.make(), allow: ["all://127.0.0.1", "all://localhost"] };
+ * const network = HttpTransport.make();
+ * const options: MockOptions = { passthrough: network, allow: ["all://127.0.0.1", "all://localhost"] };
+ * await Effect.runPromise(network.close());
  * ```
  */
 export interface MockOptions {

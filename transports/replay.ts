@@ -62,14 +62,17 @@ export type ReplayMode = "replay" | "record-missing" | "passthrough";
  *
  * @example
  * ```ts
+ * import { Effect } from "effect";
  * import { HttpTransport } from "@switchyard/switchyard";
  * import { type ReplayOptions } from "@switchyard/switchyard/testing";
+ * const network = HttpTransport.make();
  * const options: ReplayOptions = {
  *   har: "tests/fixtures/api.har",
  *   mode: "record-missing",
- *   transport: HttpTransport.make(),
+ *   transport: network,
  *   match: { ignoreQuery: ["_ts"] },
  * };
+ * await Effect.runPromise(network.close()); // the replay transport would close it
  * ```
  */
 export interface ReplayOptions {

@@ -15,6 +15,8 @@
  * @module
  */
 import { type TransportError, TransportErrorBase } from "../../core/errors.ts";
+import { concatBytes } from "../../core/bytes.ts";
+import { NETWORK_RESPONSE } from "../../core/transport.ts";
 
 /**
  * What a patched response needs to know about its request.
@@ -45,7 +47,8 @@ interface Hooks extends BodyHooks {
   finished?: boolean;
 }
 
-const HOOKS: unique symbol = Symbol("switchyard/http-body");
+/** Also tells the client the response is the network's, with its URL set. */
+const HOOKS: typeof NETWORK_RESPONSE = NETWORK_RESPONSE;
 type Patched = Response & { [HOOKS]: Hooks };
 
 /** Response.prototype's own readers. Looked up on first use: on Deno,
@@ -156,14 +159,7 @@ const collect = async (stream: ReadableStream<Uint8Array>, h: Hooks): Promise<Ui
   } finally {
     finish(h);
   }
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return all;
+  return concatBytes(chunks, size);
 };
 
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -221,6 +217,8 @@ function textStream(this: Patched): ReadableStream<string> | null {
 function clone(this: Patched): Response {
   const h = this[HOOKS];
   const copy = native().clone.call(this);
+  // A URL the Node engines set as an own property: a native clone drops it.
+  if (Object.hasOwn(this, "url")) Object.defineProperty(copy, "url", { value: this.url, configurable: true });
   // The clone maps errors too; the original keeps the pool slot and the timers.
   return h.repatch(copy, { request: h.request, classify: h.classify, tracked: false });
 }

@@ -23,10 +23,8 @@ import {
 import { pinnedAddress } from "../../core/connect_pin.ts";
 import { takeUnabortableMark } from "../../core/transport.ts";
 import { patchWithPrototype } from "./body.ts";
-import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
-import { makeNegotiatedEngine } from "./negotiated.ts";
+import { type BodyKind, codeOf, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
-import { makeHttp2Engine } from "./node_http2.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 import { socksTunnel } from "./socks.ts";
 
@@ -104,11 +102,6 @@ const CONNECT_CODES = new Set([
   "FailedToOpenSocket",
 ]);
 const TLS_CODE = /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|ERR_TLS|TLSV1_ALERT|DEPTH_ZERO/;
-
-const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? code : "";
-};
 
 const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request): TransportError => {
   const code = codeOf(error);
@@ -298,10 +291,58 @@ export const bunEngine = (o: ResolvedHttpOptions): Engine => {
   if (socks) return socksEngine(o);
   if (o.localAddress !== undefined) return localEngine(o);
   if (o.http2 && o.proxy === undefined && o.uds === undefined && !(o.http1 && flagged())) {
-    const http2 = makeHttp2Engine(o, { bodyKind, patch: patchWithPrototype, defaults: fetchDefaults() });
-    return makeNegotiatedEngine(o, o.http1 ? "alpn" : "h2c", http2, makeBunEngine(o));
+    return lazyNegotiatedEngine(o, o.http1 ? "alpn" : "h2c", makeBunEngine(o));
   }
   return makeBunEngine(o);
+};
+
+/** negotiated.ts and node_http2.ts, loaded with the first request that needs them (they weigh on import). */
+let http2Modules: Promise<[typeof import("./negotiated.ts"), typeof import("./node_http2.ts")]> | undefined;
+
+/**
+ * The negotiating engine (negotiated.ts), built on first use: until then a request that would take HTTP/2
+ * waits for the two modules; one that would not (plain http:// under ALPN) goes to fetch at once. Nothing
+ * about the options can be refused by them, so nothing is lost by building them late.
+ */
+const lazyNegotiatedEngine = (o: ResolvedHttpOptions, mode: "alpn" | "h2c", fetchEngine: Engine): Engine => {
+  let engine: Engine | undefined;
+  let loading: Promise<Engine> | undefined;
+  let closed = false;
+  const load = (): Promise<Engine> =>
+    loading ??= (http2Modules ??= Promise.all([import("./negotiated.ts"), import("./node_http2.ts")])).then(
+      ([negotiated, node2]) => {
+        const h2 = node2.makeHttp2Engine(o, { bodyKind, patch: patchWithPrototype, defaults: fetchDefaults() });
+        const built = negotiated.makeNegotiatedEngine(o, mode, h2, fetchEngine);
+        if (closed) h2.close();
+        return engine = built;
+      },
+    );
+  // Before the HTTP/2 engine has learned anything, which requests it would take.
+  const wouldTakeHttp2 = (url: string) => url.startsWith(mode === "alpn" ? "https://" : "http://");
+  return {
+    name: fetchEngine.name,
+    send: (request, signal) =>
+      engine !== undefined
+        ? engine.send(request, signal)
+        : wouldTakeHttp2(request.url)
+        ? load().then((e) => e.send(request, signal))
+        : fetchEngine.send(request, signal),
+    classify: fetchEngine.classify,
+    classifyBody: fetchEngine.classifyBody,
+    check: undefined,
+    bodyKind: fetchEngine.bodyKind,
+    observesConnect: false,
+    observesConnectOf: (request) =>
+      engine !== undefined ? engine.observesConnectOf!(request) : wouldTakeHttp2(request.url),
+    wantsSignal: true,
+    proxied: false,
+    patch: fetchEngine.patch,
+    close: () => {
+      closed = true;
+      if (engine !== undefined) engine.close();
+      else fetchEngine.close();
+    },
+  };
 };
 
 /**

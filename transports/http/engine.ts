@@ -12,6 +12,7 @@
  */
 import type { TransportError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
+import { responseUrlOf } from "../../core/transport.ts";
 import type { BodyHooks } from "./body.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -88,6 +89,21 @@ export const describeRuntimeError = (error: unknown): string => {
 };
 
 /**
+ * The `.code` of a runtime or node error (`ECONNREFUSED`, `ERR_TLS_...`), or `""`: what Bun's and node's
+ * classifiers switch on.
+ *
+ * @example
+ * ```ts
+ * import { codeOf } from "./engine.ts";
+ * codeOf(Object.assign(new TypeError("x"), { code: "ECONNRESET" })); // "ECONNRESET"
+ * ```
+ */
+export const codeOf = (error: unknown): string => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : "";
+};
+
+/**
  * Removes userinfo from every URL in `text` (runtime messages quote URLs).
  *
  * @example
@@ -135,3 +151,17 @@ export interface EngineFactory {
   /** The options of the engine that sends the requests env proxies leave direct. */
   readonly directOptions: (o: ResolvedHttpOptions) => ResolvedHttpOptions;
 }
+
+/**
+ * `response` with `request`'s URL, as `fetch` would give it: for the Node
+ * engines, whose responses are built with `new Response` (the client does not
+ * fill in a network response's URL).
+ *
+ * @example
+ * ```ts
+ * import { withUrl } from "./engine.ts";
+ * withUrl(new Response("ok"), new Request("http://x.test/a#top")).url; // "http://x.test/a"
+ * ```
+ */
+export const withUrl = (response: Response, request: Request): Response =>
+  Object.defineProperty(response, "url", { value: responseUrlOf(request), configurable: true });

@@ -28,7 +28,7 @@ import {
   WriteError,
   WriteTimeout,
 } from "../../core/errors.ts";
-import { type BodyKind, describeRuntimeError, type Engine } from "./engine.ts";
+import { type BodyKind, codeOf, describeRuntimeError, type Engine, withUrl } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 import type { Tunnel } from "./socks.ts";
 
@@ -40,11 +40,6 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const describe = (error: unknown): string => {
   const code = codeOf(error);
   return `${code ? `${code}: ` : ""}${describeRuntimeError(error)}`;
-};
-
-const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? code : "";
 };
 
 /** node:http's failure in `phase` as a class of the tree (the phase decides; the code refines). */
@@ -303,9 +298,10 @@ export const makeNodeEngine = (
           },
         }, { highWaterMark: 1 });
         if (stream === null) res.resume();
-        resolve(
+        resolve(withUrl(
           new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders(res.rawHeaders) }),
-        );
+          request,
+        ));
       });
 
       const writeBody = async () => {

@@ -40,7 +40,7 @@ import {
   WriteTimeout,
 } from "../../core/errors.ts";
 import { decoderFor } from "./decoders.ts";
-import { type BodyKind, describeRuntimeError, type Engine } from "./engine.ts";
+import { type BodyKind, codeOf, describeRuntimeError, type Engine, withUrl } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -91,11 +91,6 @@ const TLS_CODE = /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|ERR_TLS
 /** Origins remembered (oldest forgotten first): enough for any real set of hosts, bounded for a crawler. */
 const MAX_REMEMBERED = 1024;
 const DEFAULT_IDLE_MS = 5_000;
-
-const codeOf = (error: unknown): string => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? code : "";
-};
 
 /** Our own timeouts and the abort reason (interruption, the user's abort) are not runtime failures. */
 const passThrough = (error: unknown, signal: AbortSignal | undefined): boolean =>
@@ -487,9 +482,9 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
         const headers = responseHeaders(raw);
         if (NULL_BODY.has(status) || request.method === "HEAD") {
           stream.resume();
-          return resolve(new Response(null, { status, headers }));
+          return resolve(withUrl(new Response(null, { status, headers }), request));
         }
-        resolve(new Response(bodyStream(m, stream, request, headers, signal), { status, headers }));
+        resolve(withUrl(new Response(bodyStream(m, stream, request, headers, signal), { status, headers }), request));
       });
 
       if (body === null) return waitForHeaders();
