@@ -12,7 +12,7 @@ import { array, boolean, custom, number, object, optional, record } from "../cor
 import type { Plugin } from "../core/plugin.ts";
 import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
 import type { MountEntries, MountExplanation } from "../router/mounts.ts";
-import { followRedirects, isRedirect, NO_REPLAY, planReplay, type ReplayPlan } from "./redirects.ts";
+import { followRedirects, isRedirect, NO_REPLAY, planRedirectReplay, type ReplayPlan } from "./redirects.ts";
 import { makeRequestBuilder, type RequestBuilder, type RequestInput } from "./request.ts";
 import { toFetchRejection } from "./fetch_error.ts";
 import { rememberRequest } from "./response.ts";
@@ -254,7 +254,7 @@ const assemble = (opts: CheckedOptions, build: RequestBuilder, route: RoutedTran
 
   // The replay plan is made before the request is sent (a copy of a Request input's body is taken then).
   const plan = (built: Request, init: RequestInit | undefined, input: unknown): ReplayPlan =>
-    follow ? planReplay(built, init, input) : NO_REPLAY;
+    follow ? planRedirectReplay(built, init, input) : NO_REPLAY;
 
   const sendWith = (request: Request, replay: ReplayPlan): Effect.Effect<Response, ClientError> =>
     Effect.flatMap(hop(request), (response) => {

@@ -12,6 +12,7 @@ import { Effect } from "effect";
 import { type ClientError, InvalidUrl, RedirectRefused, TooManyRedirects } from "../core/errors.ts";
 import { requestBodySource } from "../core/runtime.ts";
 import { markResend } from "../plugins/resend.ts";
+import { discardBody } from "../core/discard_body.ts";
 
 /** Headers that carry credentials: never forwarded to another origin. */
 const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
@@ -44,7 +45,7 @@ const isOneShot = (body: BodyInit): boolean =>
  * input's body must be taken before the body is read). Only a call that may
  * follow a 307/308 with a body needs one.
  */
-export const planReplay = (built: Request, init: RequestInit | undefined, input: unknown): ReplayPlan => {
+export const planRedirectReplay = (built: Request, init: RequestInit | undefined, input: unknown): ReplayPlan => {
   const body = init?.body;
   if (body !== undefined && body !== null) return isOneShot(body) ? ONE_SHOT : { kind: "init", body };
   if (!(input instanceof Request) || built.method === "GET" || built.method === "HEAD") return NONE;
@@ -156,7 +157,7 @@ export const followRedirects = (
       ? new TooManyRedirects(current, { detail: `more than ${maxRedirects} redirects` })
       : undefined;
     const next = refusal === undefined ? nextRequest(current, response, plan) : Effect.fail(refusal);
-    return Effect.promise(() => cancelBody(response)).pipe(
+    return Effect.promise(() => discardBody(response)).pipe(
       Effect.andThen(next),
       Effect.flatMap((hop) => {
         // OpenTelemetry counts a redirect hop as a resend (`http.request.resend_count`), for `tracing` to read.
@@ -169,10 +170,6 @@ export const followRedirects = (
     );
   };
   return loop(request, first, 0, plan);
-};
-
-const cancelBody = async (response: Response): Promise<void> => {
-  if (response.body !== null && !response.bodyUsed) await response.body.cancel().catch(() => {});
 };
 
 /** A response reached through a redirect says so, as `fetch`'s would. */

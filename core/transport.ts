@@ -21,6 +21,7 @@ import { Context, Effect, Layer, type Scope } from "effect";
 import { InvalidOptions, type TransportError } from "./errors.ts";
 import { fail, func, optional, string } from "./options.ts";
 import type { Plugin } from "./plugin.ts";
+import { discardBody } from "./discard_body.ts";
 
 /**
  * Hands one request to whatever sends it: the network, an in-process app, a
@@ -213,7 +214,7 @@ export const settleOnAbort = (signal: AbortSignal, pending: Promise<Response>): 
     pending.then(
       (response) => {
         signal.removeEventListener("abort", onAbort);
-        if (settled) return void response.body?.cancel().catch(() => {});
+        if (settled) return void discardBody(response);
         settled = true;
         resolve(response);
       },

@@ -14,6 +14,7 @@ import { isTransportError, type TransportError } from "../core/errors.ts";
 import { runLane, type Transport } from "../core/transport.ts";
 import type { Pending, SchemeLogic } from "./auth_scheme.ts";
 import { copyBody } from "./body_copy.ts";
+import { discardBody } from "../core/discard_body.ts";
 
 /** What the flow asks its lane to do. */
 type Op =
@@ -62,9 +63,6 @@ const resend = (sent: Request, authorization: string, body: Uint8Array | null): 
   });
 };
 
-const cancelBody = (response: Response): Promise<void> =>
-  response.body === null || response.bodyUsed ? Promise.resolve() : response.body.cancel().catch(() => {});
-
 function* wait<A>(pending: Pending<A>): Generator<Op, A, unknown> {
   return Effect.isEffect(pending) ? (yield { op: "effect", effect: pending }) as A : pending;
 }
@@ -90,7 +88,7 @@ function* authFlow(logic: SchemeLogic, request: Request, header: string | undefi
       try {
         again = yield* wait(logic.retry!(sent, response, used, attempt));
       } catch (error) {
-        yield { op: "promise", run: () => cancelBody(response) };
+        yield { op: "promise", run: () => discardBody(response) };
         throw error;
       }
       if (again === null) return response;
@@ -103,7 +101,7 @@ function* authFlow(logic: SchemeLogic, request: Request, header: string | undefi
         if (bytes === undefined) return response;
         body = bytes;
       }
-      yield { op: "promise", run: () => cancelBody(response) };
+      yield { op: "promise", run: () => discardBody(response) };
       sent = resend(sent, again, body);
       used = again;
     }

@@ -20,12 +20,10 @@
  *
  * @module
  */
-import { Clock, Effect } from "effect";
-import { isTransportError, type TransportError } from "../core/errors.ts";
 import { boolean, custom, number, object, optional, string } from "../core/options.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { type Transport, Transport as TransportStatics } from "../core/transport.ts";
-import { CacheEngine, type Forward } from "./cache_engine.ts";
+import type { CacheEngine, EngineConfig } from "./cache_engine.ts";
+import { lazyPlugin } from "./lazy.ts";
 
 /**
  * Options of `cache`.
@@ -145,7 +143,7 @@ export const cache = (options: CacheOptions = {}): CachePlugin => {
   const maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
   const maxEntryBytes = Math.min(o.maxEntryBytes ?? 5 * 1024 * 1024, maxBytes);
   const name = o.name ?? "switchyard";
-  const engine = new CacheEngine({
+  const config: EngineConfig = {
     maxEntries: o.maxEntries ?? 1024,
     maxBytes,
     maxEntryBytes,
@@ -153,107 +151,28 @@ export const cache = (options: CacheOptions = {}): CachePlugin => {
     authorized: o.authorized ?? false,
     heuristic: Math.min(o.heuristic ?? 0.1, 1),
     name: TOKEN.test(name) ? name : JSON.stringify(name),
-  });
+  };
   const now = o.now ?? Date.now;
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>): void => {
     const done = work.then(() => void pending.delete(done), () => void pending.delete(done));
     pending.add(done);
   };
-  const plugin = (next: Transport): Transport => {
-    const promiseLane = promiseDriver(engine, now, track);
-    const effectLane = effectDriver(engine, next, track);
-    return TransportStatics.wrap(next, {
-      name: "cache",
-      handle: effectLane,
-      fetch: (request, nextFetch) => promiseLane(request, nextFetch),
-    });
-  };
-  Object.defineProperty(plugin, "name", { value: "cache" });
+  // The engine and both lanes load with the first request (plugins/lazy.ts); until then nothing is stored.
+  let engine: CacheEngine | undefined;
+  const plugin = lazyPlugin("cache", () =>
+    import("./cache_lanes.ts").then((lanes) => {
+      engine = new lanes.CacheEngine(config);
+      return lanes.cacheLanes(engine, now, track);
+    }));
   return Object.defineProperties(plugin, {
-    entries: { get: () => engine.store.entries, enumerable: true },
-    bytes: { get: () => engine.store.bytes, enumerable: true },
-    clear: { value: () => engine.store.clear() },
+    entries: { get: () => engine?.store.entries ?? 0, enumerable: true },
+    bytes: { get: () => engine?.store.bytes ?? 0, enumerable: true },
+    clear: { value: () => engine?.store.clear() },
     settled: {
       value: async (): Promise<void> => {
         while (pending.size > 0) await Promise.all([...pending]);
       },
     },
-  }) as CachePlugin;
-};
-
-/** Reads a background answer's body to its end, so that it is stored. */
-const drain = async (response: Response): Promise<void> => {
-  if (response.body !== null) await response.arrayBuffer();
-};
-
-/** The Promise lane: the engine's steps sequenced with promises (a hit is one synchronous `begin`). */
-const promiseDriver = (
-  engine: CacheEngine,
-  now: () => number,
-  track: (work: Promise<void>) => void,
-) =>
-(request: Request, nextFetch: (request: Request) => Promise<Response>): Promise<Response> => {
-  const forward = (step: Forward): Promise<Response> =>
-    nextFetch(step.request).then(
-      (response) => {
-        const out = engine.received(step, response, now());
-        return out instanceof Response ? out : forward(out);
-      },
-      (error) => {
-        if (!isTransportError(error)) throw error;
-        const out = engine.failed(step, error, now());
-        if (out === undefined) throw error;
-        return out;
-      },
-    );
-  const run = (): Promise<Response> => {
-    const step = engine.begin(request, now());
-    if (step.kind === "forward") return forward(step);
-    if (step.kind === "wait") return step.ready.then(run);
-    const background = step.background;
-    if (background !== undefined) {
-      track(forward(background).then(drain, () => {}).finally(() => engine.settledBackground(background)));
-    }
-    return Promise.resolve(step.response);
-  };
-  try {
-    return run();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-};
-
-/** The Effect lane: the same steps, times from `Clock`, a background revalidation in a detached fiber. */
-const effectDriver = (engine: CacheEngine, next: Transport, track: (work: Promise<void>) => void) => {
-  const forward = (step: Forward): Effect.Effect<Response, TransportError> =>
-    Effect.matchEffect(next.handle(step.request), {
-      onSuccess: (response) =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) => {
-          const out = engine.received(step, response, at);
-          return out instanceof Response ? Effect.succeed(out) : forward(out);
-        }),
-      onFailure: (error) =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) => {
-          const out = engine.failed(step, error, at);
-          return out === undefined ? Effect.fail(error) : Effect.succeed(out);
-        }),
-    });
-  const handle = (request: Request): Effect.Effect<Response, TransportError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (at) => {
-      const step = engine.begin(request, at);
-      if (step.kind === "forward") return forward(step);
-      if (step.kind === "wait") return Effect.andThen(Effect.promise(() => step.ready), handle(request));
-      const background = step.background;
-      if (background === undefined) return Effect.succeed(step.response);
-      let finish!: () => void;
-      track(new Promise<void>((resolve) => (finish = resolve)));
-      const revalidate = forward(background).pipe(
-        Effect.flatMap((response) => Effect.promise(() => drain(response))),
-        Effect.ignore,
-        Effect.ensuring(Effect.sync(() => (engine.settledBackground(background), finish()))),
-      );
-      return Effect.as(Effect.forkDetach(revalidate), step.response);
-    });
-  return handle;
+  }) as unknown as CachePlugin;
 };

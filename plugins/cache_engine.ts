@@ -26,6 +26,7 @@ import {
   varyNames,
 } from "./cache_policy.ts";
 import { type CacheEntry, entrySize, MemoryStore } from "./cache_store.ts";
+import { discardBody } from "../core/discard_body.ts";
 
 /** What the engine was configured with (checked by cache.ts). */
 export interface EngineConfig {
@@ -200,7 +201,7 @@ export class CacheEngine {
     const entry = step.entry;
     if (step.mode === "validate" && entry !== undefined) {
       if (status === 304) {
-        discard(response);
+        discardBody(response);
         if (!validatorMatches(entry.freshness.etag, response.headers)) {
           // The 304 is for another representation than the one stored: ask again, unconditionally.
           this.store.remove(entry);
@@ -211,7 +212,7 @@ export class CacheEngine {
         return this.serve(refreshed, now, `${step.status}; fwd-status=304`, original.method);
       }
       if (staleOnError(entry.freshness, step.rules, now, status)) {
-        discard(response);
+        discardBody(response);
         return this.serve(entry, now, `${step.status}; fwd-status=${status}; detail=stale-if-error`, original.method);
       }
     }
@@ -403,7 +404,3 @@ export class CacheEngine {
     });
   }
 }
-
-const discard = (response: Response): void => {
-  response.body?.cancel().catch(() => {});
-};

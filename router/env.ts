@@ -36,12 +36,12 @@
 import { InvalidOptions } from "../core/errors.ts";
 import { redactUrl } from "../core/redact.ts";
 import { readEnv } from "../core/runtime.ts";
+import { isIpLiteral } from "./ip.ts";
 import { UrlPattern } from "./pattern.ts";
 
 /** The variables read when no `env` is passed. */
 const NAMES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"];
 const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const NO_PROXY_FORMS = "a host, .domain, IP address, CIDR range (10.0.0.0/8), host:port, scheme://host or *";
 
 /** An own variable of `env`: a string or unset (a getter inherited from a prototype is not a variable). */
@@ -120,7 +120,7 @@ const noProxyKeys = (name: string, entry: string): string[] => {
   const check = (key: string): string => UrlPattern.validate(key) === undefined ? key : fail();
   if (entry.includes("://")) return [check(entry)];
   const parts = splitEntry(entry) ?? fail();
-  const isIp = IPV4.test(parts.host) || parts.host.includes(":");
+  const isIp = isIpLiteral(parts.host) || parts.host.includes(":");
   if (parts.bits !== "" && (!isIp || !/^\d+$/.test(parts.bits))) fail();
   let host: string;
   if (isIp) host = parts.host.includes(":") ? `[${parts.host}]` : parts.host;

@@ -79,7 +79,8 @@ const parseV4 = (s: string): number => {
       if (digits === 0 || ++dots > 3) return -1;
       value = value * 256 + octet;
       octet = digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && octet === 0)) {
+      // No leading zero: `010` is octal to some parsers and decimal to others (URL hosts never have one).
       octet = octet * 10 + c - 48;
       digits++;
       if (octet > 255) return -1;
@@ -112,6 +113,26 @@ export const parseIpHost = (host: string, out: Uint32Array): 0 | 4 | 6 => {
   out[0] = v4;
   out[1] = out[2] = out[3] = 0;
   return 4;
+};
+
+const scratch = new Uint32Array(4);
+
+/**
+ * Whether `text` is an IPv4 or IPv6 address literal, without brackets or port
+ * (`10.0.0.1`, `::1`): for options and server names that take an address as
+ * written, where `parseIpHost` takes a URL's hostname.
+ *
+ * @example
+ * ```ts
+ * import { isIpLiteral } from "./ip.ts";
+ * isIpLiteral("::1") && isIpLiteral("10.0.0.1") && !isIpLiteral("example.com") && !isIpLiteral("[::1]"); // true
+ * ```
+ */
+export const isIpLiteral = (text: string): boolean => {
+  if (!text.includes(":")) return parseIpHost(text, scratch) === 4;
+  if (text.includes("[") || text.includes("%")) return false;
+  // The URL parser writes an embedded IPv4 tail (`::ffff:127.0.0.1`) the way `parseIpHost` reads.
+  return URL.canParse(`http://[${text}]/`) && parseIpHost(new URL(`http://[${text}]/`).hostname, scratch) === 6;
 };
 
 /**

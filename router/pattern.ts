@@ -37,7 +37,7 @@
  */
 import { InvalidOptions } from "../core/errors.ts";
 import { REDACTED } from "../core/redact.ts";
-import { cidrContains, cidrOf, type CidrRange, parseIpHost } from "./ip.ts";
+import { cidrContains, cidrOf, type CidrRange, isIpLiteral, parseIpHost } from "./ip.ts";
 import { unicodeLength } from "./punycode.ts";
 
 export type { CidrRange } from "./ip.ts";
@@ -125,7 +125,6 @@ export interface UrlPatternStatics {
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
 const SCHEME = /^[a-z][a-z\d+.-]*$/;
-const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 const NUMERIC = /^[\d.]+$/;
 const EXAMPLES = '"all://", "https://", "all://*.example.com", "https://example.com:8443"';
 
@@ -224,7 +223,7 @@ const parseKey = (key: string): UrlPattern | InvalidOptions => {
     if (hostText.includes("*")) return bad(key, `"*" only at the start of the host, e.g. "all://*.example.com"`);
     const host = normaliseHost(hostText);
     if (host === undefined) return bad(key, "a valid host name or IP address");
-    const isIp = host.startsWith("[") || IPV4.test(host);
+    const isIp = host.startsWith("[") || isIpLiteral(host);
     if (isIp && /^\/\d+$/.test(rawPath)) {
       const cidr = cidrOf(host, Number(rawPath.slice(1)));
       if (!cidr) return bad(key, `a prefix length from 0 to ${host.startsWith("[") ? 128 : 32} after the address`);

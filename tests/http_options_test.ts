@@ -28,11 +28,18 @@ const invalid = (options: unknown): InvalidOptions => {
   assert.fail("expected make() to throw");
 };
 
-test("http: bad options throw InvalidOptions naming the option", () => {
+test("http: bad options throw InvalidOptions naming the option", async () => {
   assert.equal(invalid({ retries: -1 }).option, "retries");
   assert.equal(invalid({ retries: 1.5 }).option, "retries");
   assert.equal(invalid({ timeout: { read: 0 } }).option, "timeout.read");
   assert.equal(invalid({ localAddress: "127.0.0.2:80" }).option, "localAddress");
+  // One IP parser (router/ip.ts): a leading zero is octal to some parsers, a bracket belongs in URLs only.
+  for (const bad of ["010.0.0.1", "256.0.0.1", "1.2.3", "[::1]", "::1::2", "fe80::1%eth0", "example.com"]) {
+    assert.equal(invalid({ localAddress: bad }).option, "localAddress", bad);
+  }
+  for (const good of ["0.0.0.0", "127.0.0.2", "::", "::1", "::ffff:127.0.0.1", "2001:db8::1"]) {
+    await Effect.runPromise(HttpTransport.make({ localAddress: good }).close());
+  }
   assert.equal(invalid({ nope: 1 }).option, "nope");
   assert.equal(invalid({ retry: { not: "a schedule" } }).option, "retry");
   assert.equal(invalid({ retries: 1, retry: Schedule.recurs(1) }).option, "retry");

@@ -10,6 +10,7 @@ import { AppError, ConnectError, InvalidOptions, type TransportError, TransportE
 import { boolean, type Check, custom, fail, func, number, object, optional, string } from "../core/options.ts";
 import { settleOnAbort, takeUnabortableMark, Transport } from "../core/transport.ts";
 import { ServeInfo } from "./serve_info.ts";
+import { discardBody } from "../core/discard_body.ts";
 
 /**
  * A fetch handler in either style: Deno's `(request, info)` or Bun's
@@ -135,7 +136,7 @@ const internalError = (): Response =>
 /** A HEAD response carries no body, whatever the app returned. */
 const withoutBody = (response: Response): Response => {
   if (response.body === null) return response;
-  response.body.cancel().catch(() => {});
+  discardBody(response);
   return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
 };
 
@@ -193,7 +194,7 @@ const build = (handler: FetchHandler, input: HandlerTransportOptions | undefined
     }
     // Aborted while the app was working: nobody will read this body.
     if (signal?.aborted) {
-      response.body?.cancel().catch(() => {});
+      discardBody(response);
       return response;
     }
     if (request.method === "HEAD") return withoutBody(response);

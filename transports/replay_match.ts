@@ -149,7 +149,7 @@ export const makeParts = (match: ReplayMatch = {}): (input: ReplayKeyInput) => P
   };
 };
 
-const urlOf = (text: string): URL => {
+const comparableUrl = (text: string): URL => {
   const url = new URL(text);
   url.username = "";
   url.password = "";
@@ -179,7 +179,7 @@ export const inputOfRequest = (request: Request, bytes: Uint8Array | undefined, 
   }
   return {
     method: request.method.toUpperCase(),
-    url: urlOf(redactor.url(request.url)),
+    url: comparableUrl(redactor.url(request.url)),
     headers: headersOf(redactor.headers(request.headers)),
     body,
   };
@@ -196,7 +196,7 @@ export const inputOfEntry = (entry: HarEntry, redactor: Redactor): ReplayKeyInpu
   if (post?._encoding !== "base64") body = redactor.body(body, mimeType);
   return {
     method: entry.request.method.toUpperCase(),
-    url: urlOf(redactor.url(entry.request.url)),
+    url: comparableUrl(redactor.url(entry.request.url)),
     headers: headersOf(redactor.headers(entry.request.headers ?? [])),
     body,
   };

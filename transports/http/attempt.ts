@@ -16,6 +16,7 @@ import {
 import { type Engine, isHttpUrl } from "./engine.ts";
 import type { InFlight } from "./in_flight.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
+import { discardBody } from "../../core/discard_body.ts";
 
 /** What the per-request code needs from the transport. */
 export interface PathConfig {
@@ -57,11 +58,6 @@ export const toFailure = (engine: Engine, request: Request, error: unknown, abor
 export const asEffect = (failure: Failure): Effect.Effect<never, TransportError> =>
   failure === INTERRUPTED ? Effect.interrupt : Effect.fail(failure as TransportError);
 
-/** Cancels the body of a response nobody will read. */
-export const discard = (response: Response): void => {
-  response.body?.cancel().catch(() => {});
-};
-
 /** `engine.send`, with a synchronous throw turned into a rejection. */
 export const sendSafely = (engine: Engine, request: Request, signal: AbortSignal | undefined): Promise<Response> => {
   try {
@@ -73,6 +69,6 @@ export const sendSafely = (engine: Engine, request: Request, signal: AbortSignal
 
 /** A proxy's `407` as a `ProxyError` (the body is cancelled). */
 export const proxyRefusal = (request: Request, response: Response): ProxyError => {
-  discard(response);
+  discardBody(response);
   return new ProxyError(request, { detail: `the proxy answered ${response.status} ${response.statusText}`.trim() });
 };

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { TransportError } from "../../core/errors.ts";
-import { redactUrl } from "../../core/redact.ts";
+import { type TransportError, TransportErrorBase } from "../../core/errors.ts";
+import { redactText } from "../../core/redact.ts";
 import { responseUrlOf } from "../../core/transport.ts";
 import type { BodyHooks } from "./body.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -89,6 +89,35 @@ export const describeRuntimeError = (error: unknown): string => {
 };
 
 /**
+ * Whether a node error code (node:http, node:http2, node:tls) says the peer's
+ * certificate failed verification: both node engines report that as a
+ * `ConnectError` saying so.
+ *
+ * @example
+ * ```ts
+ * import { isTlsVerifyCode } from "./engine.ts";
+ * isTlsVerifyCode("DEPTH_ZERO_SELF_SIGNED_CERT") && !isTlsVerifyCode("ECONNRESET"); // true
+ * ```
+ */
+export const isTlsVerifyCode = (code: string): boolean =>
+  /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|ERR_TLS|DEPTH_ZERO|HOSTNAME_MISMATCH/.test(code);
+
+/**
+ * Whether a failure a node engine caught is already final: one of our own
+ * errors (a timeout) or the abort's reason (an interruption, the caller's
+ * abort), never a runtime failure to classify.
+ *
+ * @example
+ * ```ts
+ * import { ReadTimeout } from "../../core/errors.ts";
+ * import { isPassThrough } from "./engine.ts";
+ * isPassThrough(new ReadTimeout(new Request("http://x.test/")), undefined); // true
+ * ```
+ */
+export const isPassThrough = (error: unknown, signal: AbortSignal | undefined): boolean =>
+  error instanceof TransportErrorBase || (signal?.aborted === true && error === signal.reason);
+
+/**
  * The `.code` of a runtime or node error (`ECONNREFUSED`, `ERR_TLS_...`), or `""`: what Bun's and node's
  * classifiers switch on.
  *
@@ -102,18 +131,6 @@ export const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "";
 };
-
-/**
- * Removes userinfo from every URL in `text` (runtime messages quote URLs).
- *
- * @example
- * ```ts
- * import { redactText } from "./engine.ts";
- * redactText("error for http://u:pw@proxy:8080/?token=t"); // "error for http://[redacted]@proxy:8080/?token=[redacted]"
- * ```
- */
-export const redactText = (text: string): string =>
-  text.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s()<>"']+/gi, (url) => redactUrl(url));
 
 /**
  * Whether a URL string is http(s): the only schemes a network transport

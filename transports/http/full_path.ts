@@ -10,11 +10,11 @@
  * @module
  */
 import { Effect, type Schedule } from "effect";
+import { discardBody } from "../../core/discard_body.ts";
 import { ConnectTimeout, PoolTimeout, ReadTimeout, type TransportError } from "../../core/errors.ts";
 import { MAX_TIMER_MS } from "../../core/options.ts";
 import {
   asEffect,
-  discard,
   type Failure,
   INTERRUPTED,
   type PathConfig,
@@ -27,7 +27,7 @@ import { hasNoBody } from "./body.ts";
 import { Deadlines } from "./deadlines.ts";
 import type { Release } from "./in_flight.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
-import { isConnectFailure, planReplay, type Replay } from "./retry.ts";
+import { isConnectFailure, planAttempts, type Replay } from "./retry.ts";
 
 /** One runtime read: Deno and Bun read fetch bodies in chunks of up to 64 KiB. */
 const ONE_READ = 64 * 1024;
@@ -79,7 +79,7 @@ class Exchange {
     private readonly deadline: number | undefined,
   ) {
     this.started = config.timeout.total === undefined ? 0 : Date.now();
-    this.replay = config.schedule === undefined ? undefined : planReplay(request, config.engine.bodyKind(request));
+    this.replay = config.schedule === undefined ? undefined : planAttempts(request, config.engine.bodyKind(request));
     this.callerSignal = request.signal;
   }
 
@@ -144,7 +144,7 @@ class Exchange {
     sendSafely(engine, request, controller?.signal ?? this.signalFor(request)).then(
       (response) => {
         this.deadlines.clear("headers");
-        if (this.cancelled) return discard(response);
+        if (this.cancelled) return void discardBody(response);
         if (engine.proxied && response.status === 407) {
           const refusal = proxyRefusal(request, response);
           return resume === undefined ? this.onError(refusal) : resume(Effect.fail(refusal));

@@ -24,11 +24,18 @@ import {
   ReadTimeout,
   RemoteProtocolError,
   type TransportError,
-  TransportErrorBase,
   WriteError,
   WriteTimeout,
 } from "../../core/errors.ts";
-import { type BodyKind, codeOf, describeRuntimeError, type Engine, withUrl } from "./engine.ts";
+import {
+  type BodyKind,
+  codeOf,
+  describeRuntimeError,
+  type Engine,
+  isPassThrough,
+  isTlsVerifyCode,
+  withUrl,
+} from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 import type { Tunnel } from "./socks.ts";
 
@@ -52,7 +59,7 @@ const classify = (error: unknown, request: Request, phase: Phase, uds: string | 
       if (code === "ENOENT" && uds !== undefined) {
         return new ConnectError(request, { ...options, detail: `unix socket ${uds} does not exist (${detail})` });
       }
-      if (/CERT|UNABLE_TO_VERIFY|SELF_SIGNED|ERR_TLS|DEPTH_ZERO/.test(code)) {
+      if (isTlsVerifyCode(code)) {
         return new ConnectError(request, { ...options, detail: `TLS certificate verification failed (${detail})` });
       }
       // Nothing was written before the connection existed.
@@ -72,10 +79,6 @@ const classify = (error: unknown, request: Request, phase: Phase, uds: string | 
       return new ReadError(request, options);
   }
 };
-
-/** Our own timeouts and the abort reason (interruption, the user's abort) are not runtime failures. */
-const passThrough = (error: unknown, signal: AbortSignal | undefined): boolean =>
-  error instanceof TransportErrorBase || (signal?.aborted === true && error === signal.reason);
 
 const headersOf = (request: Request): Record<string, string | Array<string>> => {
   const out: Record<string, string | Array<string>> = {};
@@ -185,7 +188,7 @@ export const makeNodeEngine = (
         if (settled) return;
         settled = true;
         const tunnelled = phase === "connect" ? host.tunnel?.classify(error, request) : undefined;
-        reject(passThrough(error, signal) ? error : tunnelled ?? classify(error, request, phase, o.uds));
+        reject(isPassThrough(error, signal) ? error : tunnelled ?? classify(error, request, phase, o.uds));
       };
       let req: http.ClientRequest;
       try {
@@ -279,7 +282,7 @@ export const makeNodeEngine = (
             res.on("error", (error: unknown) => {
               if (finished) return;
               stop();
-              controller.error(passThrough(error, signal) ? error : classify(error, request, "body", o.uds));
+              controller.error(isPassThrough(error, signal) ? error : classify(error, request, "body", o.uds));
             });
             res.on(
               "aborted",

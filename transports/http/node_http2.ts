@@ -35,12 +35,19 @@ import {
   ReadTimeout,
   RemoteProtocolError,
   type TransportError,
-  TransportErrorBase,
   WriteError,
   WriteTimeout,
 } from "../../core/errors.ts";
 import { decoderFor } from "./decoders.ts";
-import { type BodyKind, codeOf, describeRuntimeError, type Engine, withUrl } from "./engine.ts";
+import {
+  type BodyKind,
+  codeOf,
+  describeRuntimeError,
+  type Engine,
+  isPassThrough,
+  isTlsVerifyCode,
+  withUrl,
+} from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -87,14 +94,9 @@ export interface Http2Engine extends Engine {
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2); `host` becomes `:authority`. */
 const CONNECTION_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
-const TLS_CODE = /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|ERR_TLS|DEPTH_ZERO|HOSTNAME_MISMATCH/;
 /** Origins remembered (oldest forgotten first): enough for any real set of hosts, bounded for a crawler. */
 const MAX_REMEMBERED = 1024;
 const DEFAULT_IDLE_MS = 5_000;
-
-/** Our own timeouts and the abort reason (interruption, the user's abort) are not runtime failures. */
-const passThrough = (error: unknown, signal: AbortSignal | undefined): boolean =>
-  error instanceof TransportErrorBase || (signal?.aborted === true && error === signal.reason);
 
 /** node:http2's failure in `phase` as a class of the tree (the phase decides; the code refines). */
 const classify = (error: unknown, request: Request, phase: Phase): TransportError => {
@@ -106,7 +108,7 @@ const classify = (error: unknown, request: Request, phase: Phase): TransportErro
   }
   switch (phase) {
     case "connect":
-      if (TLS_CODE.test(code)) {
+      if (isTlsVerifyCode(code)) {
         return new ConnectError(request, { ...options, detail: `TLS certificate verification failed (${detail})` });
       }
       if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
@@ -380,7 +382,7 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
   };
 
   const connectFailure = (error: unknown, request: Request, signal: AbortSignal | undefined): unknown => {
-    if (passThrough(error, signal) || error instanceof Http1Chosen) return error;
+    if (isPassThrough(error, signal) || error instanceof Http1Chosen) return error;
     if (error === CONNECT_TIMED_OUT) {
       return new ConnectTimeout(request, {
         detail: `no HTTP/2 connection (TCP, TLS, ALPN, settings) within ${t.connect} ms`,
@@ -452,7 +454,7 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
         if (settled) return;
         settled = true;
         cancel();
-        reject(passThrough(error, signal) ? error : classify(error, request, phase));
+        reject(isPassThrough(error, signal) ? error : classify(error, request, phase));
       };
       const onAbort = () => fail(signal!.reason);
       if (signal?.aborted) return onAbort();
@@ -559,7 +561,7 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
         stream.once("end", () => (rawEnded = true));
         stream.on(
           "error",
-          (error: unknown) => fail(passThrough(error, signal) ? error : classify(error, request, "body")),
+          (error: unknown) => fail(isPassThrough(error, signal) ? error : classify(error, request, "body")),
         );
         stream.once("close", () => {
           if (rawEnded) return;

@@ -9,6 +9,7 @@
  */
 import { Schedule } from "effect";
 import { InvalidOptions, type TransportError } from "../../core/errors.ts";
+import { isIpLiteral } from "../../router/ip.ts";
 import {
   array,
   boolean,
@@ -213,21 +214,8 @@ const pem = pemWith("-----BEGIN ", "a PEM string (-----BEGIN ...)");
 /** An array of PEM strings; items are named `tls.caCerts[0]`, `tls.caCerts[1]`, ..., as every other array option. */
 const pemList: Check<ReadonlyArray<string>> = array(pem, "an array of PEM strings");
 
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
-const IPV6_CHARS = /^[\da-fA-F:.]+$/;
-
-/** An IPv4 or IPv6 literal, without brackets or port (the URL parser settles IPv6 details). */
-const isIpLiteral = (u: unknown): u is string => {
-  if (typeof u !== "string") return false;
-  if (IPV4.test(u)) return true;
-  if (!u.includes(":") || !IPV6_CHARS.test(u)) return false;
-  try {
-    new URL(`http://[${u}]/`);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** An IPv4 or IPv6 literal, without brackets or port. */
+const isAddress = (u: unknown): u is string => typeof u === "string" && isIpLiteral(u);
 
 const isSchedule = (u: unknown): u is Schedule.Schedule<unknown, TransportError> => Schedule.isSchedule(u);
 
@@ -289,7 +277,7 @@ const checkOptions = object({
   retry: optional(custom(isSchedule, "an Effect Schedule")),
   timeout: optional(timeout),
   uds: optional(custom((u): u is string => typeof u === "string" && u.length > 0, "a non-empty path")),
-  localAddress: optional(custom(isIpLiteral, "an IP address such as 0.0.0.0 or ::1, without a port")),
+  localAddress: optional(custom(isAddress, "an IP address such as 0.0.0.0 or ::1, without a port")),
   proxy: optional(proxy),
   trustEnv: optional(boolean),
   http1: optional(boolean),

@@ -11,6 +11,7 @@
 import { Duration, Effect, Schedule } from "effect";
 import { ConnectError, ConnectTimeout, type TransportError } from "../../core/errors.ts";
 import type { BodyKind } from "./engine.ts";
+import { discardBody } from "../../core/discard_body.ts";
 
 /** HTTPX's backoff factor: the second retry waits 0.5 s, then it doubles. */
 const BACKOFF_MS = 500;
@@ -54,8 +55,8 @@ export const httpxBackoff = (retries: number): Schedule.Schedule<unknown, Transp
  *
  * @example
  * ```ts
- * import { planReplay, type Replay } from "./retry.ts";
- * const replay: Replay = planReplay(new Request("http://x.test/"), "none");
+ * import { planAttempts, type Replay } from "./retry.ts";
+ * const replay: Replay = planAttempts(new Request("http://x.test/"), "none");
  * ```
  */
 export interface Replay {
@@ -66,11 +67,6 @@ export interface Replay {
   /** Drops the copies kept for retries (cancels their bodies). */
   dispose(): void;
 }
-
-const cancelBody = (request: Request | undefined): void => {
-  // Only our own copies are touched here; a copy's body getter is safe to use.
-  request?.body?.cancel().catch(() => {});
-};
 
 /**
  * Plans the attempts of one request. `kind` comes from the engine (which knows
@@ -84,12 +80,12 @@ const cancelBody = (request: Request | undefined): void => {
  *
  * @example
  * ```ts
- * import { planReplay } from "./retry.ts";
- * const replay = planReplay(new Request("http://x.test/"), "none");
+ * import { planAttempts } from "./retry.ts";
+ * const replay = planAttempts(new Request("http://x.test/"), "none");
  * replay.next(undefined); // the request itself
  * ```
  */
-export const planReplay = (request: Request, kind: BodyKind): Replay => {
+export const planAttempts = (request: Request, kind: BodyKind): Replay => {
   let attempts = 0;
   if (kind === "none") return { next: () => (attempts++, request), canRetry: () => true, dispose: () => {} };
   if (kind === "stream") {
@@ -110,7 +106,8 @@ export const planReplay = (request: Request, kind: BodyKind): Replay => {
     },
     canRetry,
     dispose() {
-      cancelBody(copy);
+      // Only our own copies are touched here; a copy's body getter is safe to use.
+      discardBody(copy);
       copy = undefined;
     },
   };

@@ -13,18 +13,10 @@
  * @module
  */
 import { Effect } from "effect";
+import { discardBody } from "../../core/discard_body.ts";
 import { type ProxyError, type TransportError, TransportErrorBase } from "../../core/errors.ts";
 import { settleOnAbort } from "../../core/transport.ts";
-import {
-  asEffect,
-  discard,
-  INTERRUPTED,
-  type PathConfig,
-  precheck,
-  proxyRefusal,
-  sendSafely,
-  toFailure,
-} from "./attempt.ts";
+import { asEffect, INTERRUPTED, type PathConfig, precheck, proxyRefusal, sendSafely, toFailure } from "./attempt.ts";
 import type { Engine } from "./engine.ts";
 
 /** The response, patched so that its body fails typed, or a `ProxyError` for a proxy's `407`. */
@@ -45,7 +37,7 @@ export const simpleHandle = (config: PathConfig): (request: Request) => Effect.E
       const controller = wantsSignal ? new AbortController() : undefined;
       sendSafely(engine, request, controller?.signal).then(
         (response) => {
-          if (state.cancelled) return discard(response);
+          if (state.cancelled) return void discardBody(response);
           const out = accept(engine, request, response);
           resume(out instanceof Response ? Effect.succeed(out) : Effect.fail(out));
         },

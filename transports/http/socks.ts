@@ -21,6 +21,7 @@ import type http from "node:http";
 import type { Socket } from "node:net";
 import type tls from "node:tls";
 import { ProxyError, type TransportError } from "../../core/errors.ts";
+import { isIpLiteral } from "../../router/ip.ts";
 import { describeRuntimeError } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -67,8 +68,6 @@ interface Modules {
   readonly tls: typeof tls;
   readonly secureContext: tls.SecureContext | undefined;
 }
-
-const isIpLiteral = (host: string): boolean => /^[\d.]+$/.test(host) || host.includes(":");
 
 /**
  * The SOCKS5 tunnel of `o.proxy` (a `socks5://` or `socks5h://` URL).

@@ -1,0 +1,85 @@
+/**
+ * A plugin whose implementation is loaded on its first request. `mod.ts`
+ * exports every plugin, and importing one costs start-up time in every
+ * process that imports the package, used or not (module count and size, on
+ * both runtimes: docs/runtimes.md, "Start-up"). So a plugin's factory checks
+ * its options at once (a bad option still throws `InvalidOptions` where it is
+ * written) and its implementation arrives with `import()` when a request
+ * first needs it: that request waits for the load (a few milliseconds, once
+ * per process), every later one pays a property read.
+ *
+ * @module
+ */
+import { Effect } from "effect";
+import type { Plugin } from "../core/plugin.ts";
+import { toTransport, type Transport } from "../core/transport.ts";
+
+/**
+ * The loaded plugin, shared by every transport `lazyPlugin`'s result wraps:
+ * state a plugin keeps (a cache, circuits) lives in what `load` builds, once.
+ *
+ * @example
+ * ```ts
+ * import type { LazyPlugin } from "./lazy.ts";
+ * const peek = (p: LazyPlugin) => p.loaded === undefined; // true until a request needed it
+ * ```
+ */
+export interface LazyPlugin extends Plugin {
+  /** The implementation, once loaded (state accessors read it; before, there is no state). */
+  readonly loaded: Plugin | undefined;
+}
+
+/**
+ * `name`'s plugin, built by `load` on its first request (on either lane);
+ * `load` runs once, whatever the number of clients and requests (again only
+ * after a load that failed, whose requests fail with its error). Until then
+ * the wrapped transport closes `next`, as every plugin's does.
+ *
+ * @example
+ * ```ts
+ * import { Client, HandlerTransport, Plugin } from "@switchyard/switchyard";
+ * import { lazyPlugin } from "./lazy.ts";
+ * let loads = 0;
+ * const tag = lazyPlugin("tag", async () => {
+ *   loads++;
+ *   return Plugin.steps({ name: "tag", onRequest: (request) => void request.headers.set("x-tag", "1") });
+ * });
+ * await using client = Client.make({
+ *   transport: HandlerTransport.make((request) => new Response(request.headers.get("x-tag"))),
+ *   plugins: [tag],
+ * });
+ * console.assert((await (await client.fetch("http://app.test/")).text()) === "1");
+ * await client.fetch("http://app.test/");
+ * console.assert(loads === 1 && tag.loaded !== undefined);
+ * ```
+ */
+export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugin => {
+  let loaded: Plugin | undefined;
+  let loading: Promise<Plugin> | undefined;
+  // A failed load is not kept: the next request tries again.
+  const ready = (): Promise<Plugin> =>
+    loading ??= load().then((plugin) => (loaded = plugin), (error) => {
+      loading = undefined;
+      throw error;
+    });
+  const plugin = (next: Transport): Transport => {
+    let inner: Transport | undefined;
+    const build = (p: Plugin): Transport => inner ??= toTransport(p(next));
+    return {
+      kind: name,
+      handle: (request) => {
+        const t = inner ?? (loaded === undefined ? undefined : build(loaded));
+        if (t !== undefined) return t.handle(request);
+        return Effect.flatMap(Effect.promise(ready), (p) => build(p).handle(request));
+      },
+      fetch: (request) => {
+        const t = inner ?? (loaded === undefined ? undefined : build(loaded));
+        if (t !== undefined) return t.fetch(request);
+        return ready().then((p) => build(p).fetch(request));
+      },
+      close: () => Effect.suspend(() => (inner ?? next).close()),
+    };
+  };
+  Object.defineProperty(plugin, "name", { value: name });
+  return Object.defineProperty(plugin, "loaded", { get: () => loaded }) as LazyPlugin;
+};
