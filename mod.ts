@@ -89,11 +89,11 @@ export { retry } from "./plugins/retry.ts";
 export { tracing, type TracingOptions } from "./plugins/tracing.ts";
 export type { Propagation } from "./plugins/span.ts";
 export { balance, type BalanceOptions, type BalanceTransport, type WeightedUpstream } from "./plugins/balance.ts";
-export { type BalanceStrategy, type UpstreamState } from "./plugins/balance_pool.ts";
+export type { BalanceStrategy, UpstreamState } from "./plugins/balance_pool.ts";
 export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerPlugin } from "./plugins/circuit_breaker.ts";
-export { type CircuitState, type CircuitVerdict, type TripPolicy } from "./plugins/circuit_state.ts";
+export type { CircuitState, CircuitVerdict, TripPolicy } from "./plugins/circuit_state.ts";
 export { type RetryInfo, retryInfo, type RetryRecord, type RetryStop } from "./plugins/retry_info.ts";
-export { type RetryAfterPolicy, type RetryOptions, type RetryOutcome } from "./plugins/retry_options.ts";
+export type { RetryAfterPolicy, RetryOptions, RetryOutcome } from "./plugins/retry_options.ts";
 export { cache, type CacheOptions, type CachePlugin } from "./plugins/cache.ts";
 export { guard, type GuardOptions, type Resolve } from "./plugins/guard.ts";
 export {

@@ -10,14 +10,12 @@
  *
  * @module
  */
-import { Effect } from "effect";
 import { InvalidOptions } from "../core/errors.ts";
 import { number, object, optional } from "../core/options.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { runLane, Transport } from "../core/transport.ts";
 import { UrlPattern } from "../router/pattern.ts";
 import { Router } from "../router/router.ts";
-import { runFlowEffect, runFlowPromise, withAuthorization } from "./auth_flow.ts";
+import { lazyPlugin } from "./lazy.ts";
 import {
   type AuthScheme,
   basicHeader,
@@ -138,35 +136,8 @@ const compileRules = (rules: AuthRules) => {
 export const auth = (rules: AuthRules, options: AuthOptions = {}): Plugin => {
   const router = compileRules(rules);
   const replayLimit = checkOptions(options, "auth(options)").maxReplayBytes ?? DEFAULT_REPLAY_BYTES;
-  const plugin: Plugin = (next) =>
-    Transport.wrap(next, {
-      name: "auth",
-      handle: (request) => {
-        const logic = router.resolve(request)?.value;
-        if (logic == null) return next.handle(request);
-        if (logic.fixed !== undefined) return next.handle(withAuthorization(request, logic.fixed));
-        const send = (header: string | undefined) =>
-          logic.retry === undefined
-            ? next.handle(withAuthorization(request, header))
-            : runFlowEffect(logic, request, header, replayLimit, next);
-        const first = logic.first(request);
-        return Effect.isEffect(first) ? Effect.flatMap(first, send) : send(first);
-      },
-      fetch: (request, nextFetch) => {
-        const logic = router.resolve(request)?.value;
-        if (logic == null) return nextFetch(request);
-        // Basic and a static token: one header set, nothing else.
-        if (logic.fixed !== undefined) return nextFetch(withAuthorization(request, logic.fixed));
-        const send = (header: string | undefined) =>
-          logic.retry === undefined
-            ? nextFetch(withAuthorization(request, header))
-            : runFlowPromise(logic, request, header, replayLimit, nextFetch);
-        const first = logic.first(request);
-        return Effect.isEffect(first) ? runLane(first, request.signal).then(send) : send(first);
-      },
-    });
-  Object.defineProperty(plugin, "name", { value: "auth" });
-  return plugin;
+  // The flows (a token refreshed on a 401, digest's challenge) load with the first request (plugins/lazy.ts).
+  return lazyPlugin("auth", () => import("./auth_lanes.ts").then((lanes) => lanes.authLanes(router, replayLimit)));
 };
 
 /**

@@ -8,15 +8,10 @@
  *
  * @module
  */
+import { Effect } from "effect";
 import { InvalidOptions } from "../core/errors.ts";
 import { type AuthScheme, checkCredential, defineScheme } from "./auth_scheme.ts";
-import {
-  type DigestAlgorithm,
-  digestAuthorization,
-  type DigestChallenge,
-  parseAuthParams,
-  pickDigestChallenge,
-} from "./digest_challenge.ts";
+import type { DigestAlgorithm, DigestChallenge } from "./digest_challenge.ts";
 
 export type { DigestAlgorithm } from "./digest_challenge.ts";
 
@@ -71,6 +66,10 @@ const checkAlgorithms = (algorithms: unknown): ReadonlyArray<DigestAlgorithm> =>
   return algorithms as ReadonlyArray<DigestAlgorithm>;
 };
 
+/** The challenge parser and the hashes, loaded with the first 401 that asks for digest (plugins/lazy.ts's reason). */
+let challenges: typeof import("./digest_challenge.ts") | undefined;
+const loadChallenges = (): Promise<unknown> => import("./digest_challenge.ts").then((m) => (challenges = m));
+
 /**
  * HTTP Digest credentials (RFC 7616): MD5, SHA-256 and SHA-512-256, each
  * with its `-sess` variant; qop `auth` (and RFC 2069 servers that name no
@@ -109,7 +108,7 @@ export const digest = (user: string, password: string, options: DigestOptions = 
     if (spaces.size > MAX_ORIGINS) spaces.delete(spaces.keys().next().value!);
   };
   const authorize = (space: Space, url: URL, method: string): string =>
-    digestAuthorization(space.challenge, {
+    challenges!.digestAuthorization(space.challenge, {
       user,
       password,
       method,
@@ -117,6 +116,18 @@ export const digest = (user: string, password: string, options: DigestOptions = 
       nc: ++space.nc,
       cnonce: space.cnonce,
     });
+
+  /** A 401's challenge answered: the Authorization of one more attempt, or `null`. */
+  const respond = (request: Request, response: Response, attempt: number): string | null => {
+    const challenge = challenges!.pickDigestChallenge(response.headers.get("www-authenticate") ?? "", allowed);
+    if (challenge === undefined) return null;
+    // A second 401 that is not about an expired nonce refuses these credentials.
+    if (attempt === 2 && !challenge.stale) return null;
+    const url = new URL(request.url);
+    const space: Space = { challenge, nc: 0, cnonce: randomHex() };
+    remember(url.origin, space);
+    return authorize(space, url, request.method);
+  };
 
   return defineScheme("digest", {
     first: (request) => {
@@ -127,19 +138,16 @@ export const digest = (user: string, password: string, options: DigestOptions = 
     },
     retry: (request, response, _sent, attempt) => {
       if (attempt > 2) return null;
-      const challenge = pickDigestChallenge(response.headers.get("www-authenticate") ?? "", allowed);
-      if (challenge === undefined) return null;
-      // A second 401 that is not about an expired nonce refuses these credentials.
-      if (attempt === 2 && !challenge.stale) return null;
-      const url = new URL(request.url);
-      const space: Space = { challenge, nc: 0, cnonce: randomHex() };
-      remember(url.origin, space);
-      return authorize(space, url, request.method);
+      if (challenges === undefined) {
+        return Effect.promise(loadChallenges).pipe(Effect.map(() => respond(request, response, attempt)));
+      }
+      return respond(request, response, attempt);
     },
     answered: (request, response) => {
       const info = response.headers.get("authentication-info");
-      if (info === null) return;
-      const next = parseAuthParams(info).get("nextnonce");
+      // Only an answer after a challenge concerns a space (and the parser is loaded by then).
+      if (info === null || challenges === undefined) return;
+      const next = challenges.parseAuthParams(info).get("nextnonce");
       const space = next === undefined ? undefined : spaces.get(new URL(request.url).origin);
       if (space !== undefined && next !== undefined) {
         space.challenge = { ...space.challenge, nonce: next };

@@ -11,16 +11,14 @@
  *
  * @module
  */
-import { Cause, Duration, Effect, Exit, Option, Schedule } from "effect";
-import { InvalidOptions, isTransportError, NoHealthyUpstream, type TransportError } from "../core/errors.ts";
-import { bodySource, rememberBody } from "../core/body_source.ts";
+import { Duration, Effect, Schedule } from "effect";
+import { InvalidOptions } from "../core/errors.ts";
 import { custom, number, object, optional } from "../core/options.ts";
 import { redactUrl } from "../core/redact.ts";
-import { isTransport, runLane, toTransport, Transport } from "../core/transport.ts";
-import { type BalanceStrategy, makePicker, neverLeft, soonest, Upstream, type UpstreamState } from "./balance_pool.ts";
-import { originOf } from "./http_facts.ts";
-import { planReplay, type Replay } from "./replay.ts";
-import { markResend, resendOf } from "./resend.ts";
+import { isTransport, toTransport, type Transport } from "../core/transport.ts";
+import type { BalanceLanes } from "./balance_lanes.ts";
+import type { BalanceStrategy, UpstreamState } from "./balance_pool.ts";
+import { lazyTransport, once } from "./lazy.ts";
 
 /**
  * An upstream with a weight (for `"weighted"`) and a name (for `upstreams()`).
@@ -113,7 +111,8 @@ const checkOptions = object({
   failover: optional(custom((u): u is boolean => typeof u === "boolean", "true or false")),
 });
 
-interface Normalised {
+/** An upstream as checked by `balance`. */
+export interface Normalised {
   readonly transport: Transport;
   readonly weight: number;
   readonly name: string;
@@ -171,16 +170,6 @@ const normalise = (list: unknown): ReadonlyArray<Normalised> => {
   });
 };
 
-/** `request` aimed at `origin` (its path, query, method, headers, body and signal kept). */
-const retarget = (request: Request, origin: string): Request => {
-  const source = bodySource(request);
-  const copy = new Request(origin + request.url.slice(originOf(request.url).length), request);
-  if (typeof source === "object") rememberBody(copy, source.body);
-  const resend = resendOf(request);
-  if (resend !== undefined) markResend(copy, resend.count, resend.reason);
-  return copy;
-};
-
 /**
  * A transport that spreads requests over `upstreams`: round-robin by
  * default, by weight (`{ transport, weight }`, which undici's BalancedPool
@@ -226,94 +215,28 @@ export const balance = (
   const schedule = typeof coolDown === "number"
     ? Schedule.spaced(Duration.millis(coolDown))
     : coolDown ?? DEFAULT_COOL_DOWN;
-  const pool = list.map((u, i) => new Upstream(i, u.transport, u.weight, u.name, schedule, o.eject?.after ?? 1));
-  const origins = list.map((u) => u.origin);
-  /** The request as upstream `u` gets it. */
-  const aim = (u: Upstream, request: Request): Request => {
-    const origin = origins[u.index];
-    return origin === undefined ? request : retarget(request, origin);
+  const distinct = [...new Set(list.map((u) => u.transport))];
+  const closeAll = () => Effect.forEach(distinct, (t) => t.close(), { discard: true, concurrency: "unbounded" });
+  // The pool and both lanes load with the first request (plugins/lazy.ts); until then every upstream is fresh.
+  let lanes: BalanceLanes | undefined;
+  const ready = once(
+    () =>
+      import("./balance_lanes.ts").then((m) =>
+        m.balanceLanes(list, strategy, schedule, o.eject?.after ?? 1, o.failover ?? true)
+      ),
+    (loaded) => (lanes = loaded),
+  );
+  let closed: Effect.Effect<void> | undefined;
+  const transport = lazyTransport(
+    "balance",
+    () => lanes?.transport ?? ready().then((l) => l.transport),
+    // Idempotent, as every transport's close: the first call closes the upstreams, later ones are no-ops.
+    () => closed ?? (closed = Effect.void, closeAll()),
+  );
+  return {
+    ...transport,
+    upstreams: () =>
+      lanes?.upstreams() ??
+        list.map((u) => ({ name: u.name, weight: u.weight, inFlight: 0, ejected: false, failures: 0, ejections: 0 })),
   };
-  const pick = makePicker(pool, strategy);
-  const failover = o.failover ?? true;
-
-  const noneHealthy = (request: Request, now: number) =>
-    new NoHealthyUpstream(request, { upstreams: pool.length, retryAfterMs: soonest(pool, now) });
-
-  /** Settles an upstream's failed attempt; says whether the call may fail over. */
-  const afterFailure = (u: Upstream, error: unknown, now: number): boolean => {
-    if (!isTransportError(error)) {
-      u.cancelled();
-      return false;
-    }
-    u.failed(error, now);
-    return failover && neverLeft(error);
-  };
-
-  /**
-   * One attempt on `u` (Effect lane): its response, or its failure, failed
-   * over by `onNotSent` when that is allowed.
-   */
-  const attemptOn = (
-    u: Upstream,
-    request: Request,
-    onNotSent: (error: TransportError) => Effect.Effect<Response, TransportError>,
-  ): Effect.Effect<Response, TransportError> => {
-    u.inFlight++;
-    return Effect.flatMap(Effect.exit(u.transport.handle(aim(u, request))), (exit) => {
-      if (Exit.isSuccess(exit)) return Effect.succeed(u.onResponse(exit.value));
-      u.inFlight--;
-      const failure = Cause.findErrorOption(exit.cause);
-      if (Option.isNone(failure)) {
-        u.cancelled();
-        return Effect.failCause(exit.cause);
-      }
-      const error = failure.value;
-      return Effect.clockWith((clock) =>
-        afterFailure(u, error, clock.currentTimeMillisUnsafe()) ? onNotSent(error) : Effect.fail(error)
-      );
-    });
-  };
-
-  /** Sends again to the next untried healthy upstream: the one definition of failover, for both lanes. */
-  const failoverFrom = (
-    request: Request,
-    tried: Set<number>,
-    error: TransportError,
-    replay: Replay,
-  ): Effect.Effect<Response, TransportError> =>
-    Effect.clockWith((clock) => {
-      const u = pick(() => clock.currentTimeMillisUnsafe(), tried);
-      if (u === undefined || !replay.canReplay()) return Effect.fail(error);
-      tried.add(u.index);
-      const again = replay.next();
-      markResend(again, (resendOf(request)?.count ?? 0) + tried.size - 1, `failover after ${error._tag}`);
-      return attemptOn(u, again, (next) => failoverFrom(request, tried, next, replay));
-    });
-
-  const handle = (request: Request): Effect.Effect<Response, TransportError> =>
-    Effect.clockWith((clock) => {
-      const u = pick(() => clock.currentTimeMillisUnsafe(), undefined);
-      if (u === undefined) return Effect.fail(noneHealthy(request, clock.currentTimeMillisUnsafe()));
-      return attemptOn(u, request, (error) => failoverFrom(request, new Set([u.index]), error, planReplay(request)));
-    });
-
-  const fetch = (request: Request): Promise<Response> => {
-    const u = pick(Date.now, undefined);
-    if (u === undefined) return Promise.reject(noneHealthy(request, Date.now()));
-    u.inFlight++;
-    return u.transport.fetch(aim(u, request)).then(u.onResponse, (error) => {
-      u.inFlight--;
-      if (!afterFailure(u, error, Date.now())) throw error;
-      return runLane(failoverFrom(request, new Set([u.index]), error, planReplay(request)), request.signal);
-    });
-  };
-
-  const distinct = [...new Set(pool.map((u) => u.transport))];
-  const transport = Transport.make({
-    kind: "balance",
-    handle,
-    fetch,
-    close: () => Effect.forEach(distinct, (t) => t.close(), { discard: true, concurrency: "unbounded" }),
-  });
-  return { ...transport, upstreams: () => pool.map((u) => u.snapshot()) };
 };

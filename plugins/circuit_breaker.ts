@@ -7,19 +7,13 @@
  *
  * @module
  */
-import { Cause, Duration, Effect, Exit, Option, Schedule } from "effect";
-import { CircuitOpen, isTransportError, type TransportError } from "../core/errors.ts";
+import { Schedule } from "effect";
+import type { TransportError } from "../core/errors.ts";
 import { custom, number, object, optional } from "../core/options.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { Transport } from "../core/transport.ts";
-import {
-  Circuit,
-  type CircuitPolicy,
-  type CircuitState,
-  type CircuitVerdict,
-  type TripPolicy,
-} from "./circuit_state.ts";
-import { originOf, retryAfterMs } from "./http_facts.ts";
+import type { CircuitLanes } from "./circuit_breaker_lanes.ts";
+import type { CircuitState, CircuitVerdict, TripPolicy } from "./circuit_state.ts";
+import { lazyPlugin } from "./lazy.ts";
 
 /**
  * Options of `circuitBreaker`.
@@ -75,22 +69,6 @@ export interface CircuitBreakerPlugin extends Plugin {
   /** Every circuit seen so far. */
   states(): ReadonlyArray<CircuitState>;
 }
-
-const FAILURE_STATUSES = new Set([408, 500, 502, 503, 504]);
-/** Errors that say nothing about the upstream's health: the caller's own mistakes, and other plugins' refusals. */
-const NOT_THE_UPSTREAM = new Set(["LocalProtocolError", "UnsupportedProtocol", "CircuitOpen", "RetryAfterTooLong"]);
-
-const defaultVerdict = (outcome: Response | TransportError): CircuitVerdict => {
-  if (outcome instanceof Response) {
-    if (FAILURE_STATUSES.has(outcome.status)) return "failure";
-    return outcome.status === 429 ? "ignored" : "success";
-  }
-  return NOT_THE_UPSTREAM.has(outcome._tag) ? "ignored" : "failure";
-};
-
-const DEFAULT_OPEN_FOR: Schedule.Schedule<unknown, unknown> = Schedule.exponential("1 second").pipe(
-  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(60)))),
-);
 
 const checkTrip = custom(
   (u): u is TripPolicy => {
@@ -148,109 +126,23 @@ const checkOptions = object({
  */
 export const circuitBreaker = (options?: CircuitBreakerOptions): CircuitBreakerPlugin => {
   const o = checkOptions(options, "circuitBreaker");
-  const keyOf = o.key ?? ((request: Request) => originOf(request.url));
-  const classify = o.classify;
-  const verdictOf = (outcome: Response | TransportError): CircuitVerdict =>
-    (classify === undefined ? undefined : classify(outcome)) ?? defaultVerdict(outcome);
-  const policy: CircuitPolicy = {
-    trip: o.trip ?? { consecutive: 5 },
-    openFor: typeof o.openFor === "number"
-      ? Schedule.spaced(Duration.millis(o.openFor))
-      : o.openFor ?? DEFAULT_OPEN_FOR,
-    maxOpenMs: o.maxOpenMs ?? 300_000,
-  };
-
-  /** A circuit plus its Promise-lane callbacks, built once per key. */
-  interface Slot {
-    readonly circuit: Circuit;
-    readonly onResponse: (response: Response) => Response;
-    readonly onError: (error: unknown) => never;
-  }
-  const slots = new Map<string, Slot>();
-  const hintOf = (outcome: Response | TransportError): number | undefined =>
-    outcome instanceof Response ? retryAfterMs(outcome, Date.now()) : undefined;
-  const slotFor = (key: string): Slot => {
-    let slot = slots.get(key);
-    if (slot !== undefined) return slot;
-    const circuit = new Circuit(key, policy);
-    slot = {
-      circuit,
-      onResponse: (response) => {
-        const verdict = verdictOf(response);
-        if (verdict !== "success" || circuit.consecutive !== 0 || "rate" in policy.trip) {
-          circuit.record(verdict, Date.now(), hintOf(response));
-        }
-        return response;
-      },
-      onError: (error) => {
-        if (isTransportError(error)) circuit.record(verdictOf(error), Date.now(), undefined);
-        throw error;
-      },
-    };
-    slots.set(key, slot);
-    return slot;
-  };
-  const refuse = (request: Request, circuit: Circuit, now: number): CircuitOpen => {
-    const retryAfter = circuit.retryAfter(now);
-    return new CircuitOpen(request, {
-      key: circuit.key,
-      state: circuit.state === "open" ? "open" : "half-open",
-      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
-      ...(circuit.reason === undefined ? {} : { reason: circuit.reason }),
-    });
-  };
-  /** The outcome of an exit on the Effect lane: an interruption (or a defect) says nothing about the upstream. */
-  const exitVerdict = (exit: Exit.Exit<Response, TransportError>): [CircuitVerdict, number | undefined] => {
-    if (Exit.isSuccess(exit)) return [verdictOf(exit.value), hintOf(exit.value)];
-    const failure = Cause.findErrorOption(exit.cause);
-    return Option.isSome(failure) ? [verdictOf(failure.value), undefined] : ["ignored", undefined];
-  };
-
-  const plugin = ((next: Transport) =>
-    Transport.wrap(next, {
-      name: "circuitBreaker",
-      handle: (request) =>
-        Effect.clockWith((clock) => {
-          const slot = slotFor(keyOf(request));
-          const circuit = slot.circuit;
-          const admitted = circuit.admit(clock.currentTimeMillisUnsafe());
-          if (admitted === "reject") return Effect.fail(refuse(request, circuit, clock.currentTimeMillisUnsafe()));
-          return Effect.onExit(next.handle(request), (exit) =>
-            Effect.sync(() => {
-              const [verdict, hint] = exitVerdict(exit);
-              const now = clock.currentTimeMillisUnsafe();
-              if (admitted === "probe") circuit.settleProbe(verdict, now, hint);
-              else circuit.record(verdict, now, hint);
-            }));
-        }),
-      fetch: (request, nextFetch) => {
-        const slot = slotFor(keyOf(request));
-        const circuit = slot.circuit;
-        // A closed circuit that never tripped: no clock to read.
-        if (circuit.state === "closed" && circuit.trips === 0) {
-          return nextFetch(request).then(slot.onResponse, slot.onError);
-        }
-        const now = Date.now();
-        const admitted = circuit.admit(now);
-        if (admitted === "pass") {
-          return nextFetch(request).then(slot.onResponse, slot.onError);
-        }
-        if (admitted === "reject") return Promise.reject(refuse(request, circuit, now));
-        return nextFetch(request).then(
-          (response) => {
-            circuit.settleProbe(verdictOf(response), Date.now(), hintOf(response));
-            return response;
-          },
-          (error) => {
-            // An abort (not a TransportError) frees the probe's slot without a verdict.
-            circuit.settleProbe(isTransportError(error) ? verdictOf(error) : "ignored", Date.now(), undefined);
-            throw error;
-          },
-        );
-      },
-    })) as CircuitBreakerPlugin;
-  Object.defineProperty(plugin, "name", { value: "circuitBreaker" });
-  plugin.state = (key) => (slots.get(key)?.circuit ?? new Circuit(key, policy)).snapshot(Date.now());
-  plugin.states = () => [...slots.values()].map((s) => s.circuit.snapshot(Date.now()));
+  // The circuits and both lanes load with the first request (plugins/lazy.ts); until then every circuit is closed.
+  let lanes: CircuitLanes | undefined;
+  const plugin = lazyPlugin("circuitBreaker", () =>
+    import("./circuit_breaker_lanes.ts").then((m) => {
+      lanes = m.circuitLanes(o);
+      return lanes.plugin;
+    })) as unknown as CircuitBreakerPlugin;
+  plugin.state = (key) => lanes?.state(key) ?? closed(key);
+  plugin.states = () => lanes?.states() ?? [];
   return plugin;
 };
+
+/** A circuit never used: what `Circuit.snapshot` says of a fresh one (tests/lazy_test.ts holds them equal). */
+const closed = (key: string): CircuitState => ({
+  key,
+  state: "closed",
+  consecutiveFailures: 0,
+  window: { calls: 0, failures: 0 },
+  trips: 0,
+});

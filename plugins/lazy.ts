@@ -55,31 +55,70 @@ export interface LazyPlugin extends Plugin {
  */
 export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugin => {
   let loaded: Plugin | undefined;
-  let loading: Promise<Plugin> | undefined;
-  // A failed load is not kept: the next request tries again.
-  const ready = (): Promise<Plugin> =>
-    loading ??= load().then((plugin) => (loaded = plugin), (error) => {
-      loading = undefined;
-      throw error;
-    });
+  const ready = once(load, (plugin) => (loaded = plugin));
   const plugin = (next: Transport): Transport => {
     let inner: Transport | undefined;
     const build = (p: Plugin): Transport => inner ??= toTransport(p(next));
-    return {
-      kind: name,
-      handle: (request) => {
-        const t = inner ?? (loaded === undefined ? undefined : build(loaded));
-        if (t !== undefined) return t.handle(request);
-        return Effect.flatMap(Effect.promise(ready), (p) => build(p).handle(request));
-      },
-      fetch: (request) => {
-        const t = inner ?? (loaded === undefined ? undefined : build(loaded));
-        if (t !== undefined) return t.fetch(request);
-        return ready().then((p) => build(p).fetch(request));
-      },
-      close: () => Effect.suspend(() => (inner ?? next).close()),
-    };
+    return lazyTransport(
+      name,
+      () => inner ?? (loaded === undefined ? ready().then(build) : build(loaded)),
+      () => (inner ?? next).close(),
+    );
   };
   Object.defineProperty(plugin, "name", { value: name });
   return Object.defineProperty(plugin, "loaded", { get: () => loaded }) as LazyPlugin;
+};
+
+/**
+ * A transport of kind `kind` that is `get()`'s: `get` returns the transport
+ * once it is there, or a promise of it while it loads (each call while
+ * loading may return the same promise). `close` closes what there is, loaded
+ * or not.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Transport } from "../core/transport.ts";
+ * import { lazyTransport } from "./lazy.ts";
+ * const real = Transport.make({ handle: () => Effect.succeed(new Response("ok")) });
+ * const later = lazyTransport("later", () => Promise.resolve(real), () => real.close());
+ * await (await later.fetch(new Request("http://x.test/"))).text(); // "ok"
+ * ```
+ */
+export const lazyTransport = (
+  kind: string,
+  get: () => Transport | Promise<Transport>,
+  close: () => Effect.Effect<void>,
+): Transport => ({
+  kind,
+  handle: (request) => {
+    const t = get();
+    return t instanceof Promise ? Effect.flatMap(Effect.promise(() => t), (t) => t.handle(request)) : t.handle(request);
+  },
+  fetch: (request) => {
+    const t = get();
+    return t instanceof Promise ? t.then((t) => t.fetch(request)) : t.fetch(request);
+  },
+  close: () => Effect.suspend(close),
+});
+
+/**
+ * `load`, run once and shared: a failed load is not kept (the next call tries
+ * again); `onLoad` sees the value first.
+ *
+ * @example
+ * ```ts
+ * import { once } from "./lazy.ts";
+ * let runs = 0;
+ * const get = once(async () => ++runs, () => {});
+ * await Promise.all([get(), get()]); // runs === 1
+ * ```
+ */
+export const once = <A>(load: () => Promise<A>, onLoad: (value: A) => void): () => Promise<A> => {
+  let loading: Promise<A> | undefined;
+  return () =>
+    loading ??= load().then((value) => (onLoad(value), value), (error) => {
+      loading = undefined;
+      throw error;
+    });
 };

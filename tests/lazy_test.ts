@@ -13,7 +13,9 @@ import { Transport } from "../core/transport.ts";
 import { Client } from "../client/client.ts";
 import { HandlerTransport } from "../transports/handler.ts";
 import { lazyPlugin } from "../plugins/lazy.ts";
+import { balance } from "../plugins/balance.ts";
 import { cache } from "../plugins/cache.ts";
+import { circuitBreaker } from "../plugins/circuit_breaker.ts";
 import { guard } from "../plugins/guard.ts";
 import { retry } from "../plugins/retry.ts";
 import { tracing } from "../plugins/tracing.ts";
@@ -78,6 +80,8 @@ test("lazy: the shipped plugins refuse a bad option at the call, before anything
     ["retry", () => retry({ limit: -1 })],
     ["tracing", () => tracing({ propagate: "x" as never })],
     ["guard", () => guard({ allow: ["not a key"] })],
+    ["circuitBreaker", () => circuitBreaker({ trip: { consecutive: 0 } })],
+    ["balance", () => balance([], {})],
   ];
   for (const [name, make] of refusals) assert.throws(make, InvalidOptions, name);
 });
@@ -94,3 +98,44 @@ bothLanes("lazy: cache state reads empty before its first request, and counts af
   assert.equal(cached.entries, 1);
   assert.ok(cached.bytes > 0);
 });
+
+bothLanes(
+  "lazy: a circuit reads closed and empty before its first request, as a fresh circuit does after",
+  async ({ call }) => {
+    const breaker = circuitBreaker({ trip: { consecutive: 1 } });
+    const before = breaker.state("http://never.test");
+    assert.deepEqual(breaker.states(), []);
+    await using client = Client.make({ transport: echoTag(), plugins: [breaker] });
+    await (await call(client, "http://app.test/")).text();
+    assert.deepEqual(breaker.state("http://never.test"), before);
+    assert.equal(breaker.states().length, 1);
+  },
+);
+
+bothLanes(
+  "lazy: balance's upstreams read fresh before its first request, and close before any request",
+  async ({ call }) => {
+    let closed = 0;
+    const counted = (body: string) =>
+      Transport.make({
+        handle: () => Effect.succeed(new Response(body)),
+        close: () => Effect.sync(() => void closed++),
+      });
+    const unused = balance([counted("a"), { transport: counted("b"), weight: 2, name: "b" }]);
+    const fresh = unused.upstreams();
+    assert.deepEqual(fresh.map((u) => [u.name, u.weight, u.ejected, u.inFlight]), [["upstream 0", 1, false, 0], [
+      "b",
+      2,
+      false,
+      0,
+    ]]);
+    await Effect.runPromise(Effect.andThen(unused.close(), unused.close()));
+    assert.equal(closed, 2, "each upstream closed once, nothing loaded");
+
+    const used = balance([counted("a"), { transport: counted("b"), weight: 2, name: "b" }]);
+    const before = used.upstreams();
+    await using client = Client.make({ transport: used });
+    assert.ok(["a", "b"].includes(await (await call(client, "http://app.test/")).text()));
+    assert.deepEqual(used.upstreams(), before, "the loaded pool reads as the fresh one once its call ended");
+  },
+);
