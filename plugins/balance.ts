@@ -229,7 +229,7 @@ export const balance = (
   let closed: Effect.Effect<void> | undefined;
   const transport = lazyTransport(
     "balance",
-    () => lanes?.transport ?? ready().then((l) => l.transport),
+    () => ready().then((l) => l.transport),
     // Idempotent, as every transport's close: the first call closes the upstreams, later ones are no-ops.
     () => closed ?? (closed = Effect.void, closeAll()),
   );

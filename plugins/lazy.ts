@@ -57,11 +57,12 @@ export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugi
   let loaded: Plugin | undefined;
   const ready = once(load, (plugin) => (loaded = plugin));
   const plugin = (next: Transport): Transport => {
+    // Composed after the load (another client, an override): the plugin's own transport, no wrapper at all.
+    if (loaded !== undefined) return toTransport(loaded(next));
     let inner: Transport | undefined;
-    const build = (p: Plugin): Transport => inner ??= toTransport(p(next));
     return lazyTransport(
       name,
-      () => inner ?? (loaded === undefined ? ready().then(build) : build(loaded)),
+      () => ready().then((p) => inner ??= toTransport(p(next))),
       () => (inner ?? next).close(),
     );
   };
@@ -70,10 +71,10 @@ export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugi
 };
 
 /**
- * A transport of kind `kind` that is `get()`'s: `get` returns the transport
- * once it is there, or a promise of it while it loads (each call while
- * loading may return the same promise). `close` closes what there is, loaded
- * or not.
+ * A transport of kind `kind` that is `load()`'s once it resolved: until then
+ * each request waits for it (`load` may be called once per waiting request:
+ * give a shared promise), after it each lane is one call through to the
+ * loaded transport's. `close` closes what there is, loaded or not.
  *
  * @example
  * ```ts
@@ -87,20 +88,24 @@ export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugi
  */
 export const lazyTransport = (
   kind: string,
-  get: () => Transport | Promise<Transport>,
+  load: () => Promise<Transport>,
   close: () => Effect.Effect<void>,
-): Transport => ({
-  kind,
-  handle: (request) => {
-    const t = get();
-    return t instanceof Promise ? Effect.flatMap(Effect.promise(() => t), (t) => t.handle(request)) : t.handle(request);
-  },
-  fetch: (request) => {
-    const t = get();
-    return t instanceof Promise ? t.then((t) => t.fetch(request)) : t.fetch(request);
-  },
-  close: () => Effect.suspend(close),
-});
+): Transport => {
+  const arrived = (t: Transport): Transport => {
+    handle = t.handle;
+    fetch = t.fetch;
+    return t;
+  };
+  let handle: Transport["handle"] = (request) =>
+    Effect.flatMap(Effect.promise(() => load().then(arrived)), (t) => t.handle(request));
+  let fetch: Transport["fetch"] = (request) => load().then(arrived).then((t) => t.fetch(request));
+  return {
+    kind,
+    handle: (request) => handle(request),
+    fetch: (request) => fetch(request),
+    close: () => Effect.suspend(close),
+  };
+};
 
 /**
  * `load`, run once and shared: a failed load is not kept (the next call tries

@@ -44,6 +44,9 @@ bothLanes("lazy: one load for every client and every concurrent first request", 
   assert.equal(loads, 1);
   assert.notEqual(tag.loaded, undefined);
   assert.equal(await (await call(b, "http://app.test/4")).text(), "on");
+  // A client composed after the load gets the plugin's own transport.
+  await using c = Client.make({ transport: echoTag(), plugins: [tag] });
+  assert.equal(await (await call(c, "http://app.test/5")).text(), "on");
   assert.equal(loads, 1);
 });
 
