@@ -226,13 +226,7 @@ export const balance = (
       ),
     (loaded) => (lanes = loaded),
   );
-  let closed: Effect.Effect<void> | undefined;
-  const transport = lazyTransport(
-    "balance",
-    () => ready().then((l) => l.transport),
-    // Idempotent, as every transport's close: the first call closes the upstreams, later ones are no-ops.
-    () => closed ?? (closed = Effect.void, closeAll()),
-  );
+  const transport = lazyTransport("balance", () => ready().then((l) => l.transport), closeAll);
   return {
     ...transport,
     upstreams: () =>

@@ -12,7 +12,7 @@
  */
 import { Effect } from "effect";
 import type { Plugin } from "../core/plugin.ts";
-import { toTransport, type Transport } from "../core/transport.ts";
+import { toTransport, Transport } from "../core/transport.ts";
 
 /**
  * The loaded plugin, shared by every transport `lazyPlugin`'s result wraps:
@@ -74,7 +74,7 @@ export const lazyPlugin = (name: string, load: () => Promise<Plugin>): LazyPlugi
  * A transport of kind `kind` that is `load()`'s once it resolved: until then
  * each request waits for it (`load` may be called once per waiting request:
  * give a shared promise), after it each lane is one call through to the
- * loaded transport's. `close` closes what there is, loaded or not.
+ * loaded transport's. `close` closes what there is, loaded or not, once.
  *
  * @example
  * ```ts
@@ -99,12 +99,8 @@ export const lazyTransport = (
   let handle: Transport["handle"] = (request) =>
     Effect.flatMap(Effect.promise(() => load().then(arrived)), (t) => t.handle(request));
   let fetch: Transport["fetch"] = (request) => load().then(arrived).then((t) => t.fetch(request));
-  return {
-    kind,
-    handle: (request) => handle(request),
-    fetch: (request) => fetch(request),
-    close: () => Effect.suspend(close),
-  };
+  // Transport.make: its close is idempotent, as every transport's.
+  return Transport.make({ kind, handle: (request) => handle(request), fetch: (request) => fetch(request), close });
 };
 
 /**

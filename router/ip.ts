@@ -132,7 +132,8 @@ export const isIpLiteral = (text: string): boolean => {
   if (!text.includes(":")) return parseIpHost(text, scratch) === 4;
   if (text.includes("[") || text.includes("%")) return false;
   // The URL parser writes an embedded IPv4 tail (`::ffff:127.0.0.1`) the way `parseIpHost` reads.
-  return URL.canParse(`http://[${text}]/`) && parseIpHost(new URL(`http://[${text}]/`).hostname, scratch) === 6;
+  const url = URL.parse(`http://[${text}]/`);
+  return url !== null && parseIpHost(url.hostname, scratch) === 6;
 };
 
 /**
