@@ -105,6 +105,7 @@ export {
 } from "./client/client.ts";
 export type { RequestInput } from "./client/request.ts";
 export { decodeJson, decodeJsonPromise, raiseForStatus, raiseForStatusPromise } from "./client/response.ts";
+export { type HttpVersion, httpVersion } from "./core/http_version.ts";
 export {
   type ClientAddress,
   type FetchHandler,

@@ -219,6 +219,21 @@ const resilientClient = (transport: Transport, tracer?: Tracer.Tracer): Client =
     transport: balance([transport]),
     plugins: [retry(), circuitBreaker(), tracing(tracer === undefined ? undefined : { tracer })],
   });
+/**
+ * What the network transport hands fetch for a request nothing can abort: `redirect: "manual"` (the client
+ * follows redirects itself), the transport's own pool (a `Bun.FetchSession`, a `Deno.HttpClient`) and no
+ * signal (transports/http/bun.ts, deno.ts).
+ */
+const engineCallInit = (): RequestInit => {
+  const g = globalThis as unknown as {
+    Bun?: { FetchSession: new (init: object) => unknown };
+    Deno?: { createHttpClient(options: object): unknown };
+  };
+  const pool = g.Bun !== undefined
+    ? { session: new g.Bun.FetchSession({}) }
+    : { client: g.Deno!.createHttpClient({ http1: true, http2: false }) };
+  return { redirect: "manual", signal: null, ...pool } as RequestInit;
+};
 let spansMade = 0;
 const memoryTracer: Tracer.Tracer = Tracer.make({
   span: (options) => (spansMade++, new Tracer.NativeSpan(options)),
@@ -234,6 +249,7 @@ async function sectionNet() {
   const fetchText = () => text(fetch(url));
 
   const plain = defaultClient();
+  const engineInit = engineCallInit();
   const resilient = resilientClient(networkTransport());
   // Issue #14's row: a static bearer token for the server's origin, and a cookie jar that stays empty.
   const credentialed = Client.make({
@@ -285,6 +301,12 @@ async function sectionNet() {
       id: "N11",
       name: "Switchyard client.fetch, auth (bearer) + cookies (empty jar)",
       fn: () => text(credentialed.fetch(url)),
+    },
+    // The floor under N2: fetch called the way the network transport calls it, with nothing of ours around it.
+    {
+      id: "N12",
+      name: 'fetch(new Request(url), { redirect: "manual", own pool }): the engine\'s call alone',
+      fn: () => text(fetch(new Request(url), engineInit)),
     },
   ]);
   const built = select(cases, skipped);

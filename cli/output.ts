@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { httpVersion } from "../core/http_version.ts";
 import { isSecretHeader, REDACTED, redactUrl } from "../core/redact.ts";
 import type { ClientExplanation } from "../mod.ts";
 import type { Palette } from "./colour.ts";
@@ -67,9 +68,13 @@ export const requestHead = (
   return rest === "" ? `${line}\n${host}` : `${line}\n${host}\n${rest}`;
 };
 
-/** `HTTP 200 OK` and the headers. The protocol version is not shown: `fetch` does not report it. */
+/**
+ * `HTTP/1.1 200 OK` and the headers, as HTTPie prints them; `HTTP 200 OK` when the version is not known
+ * (fetch chose it by ALPN without saying: core/http_version.ts).
+ */
 export const responseHead = (response: Response, p: Palette): string => {
-  const line = p.status(response.status)(`HTTP ${response.status} ${reasonPhrase(response)}`.trimEnd());
+  const version = httpVersion(response) ?? "HTTP";
+  const line = p.status(response.status)(`${version} ${response.status} ${reasonPhrase(response)}`.trimEnd());
   const rest = headerLines(response.headers, p);
   return rest === "" ? line : `${line}\n${rest}`;
 };

@@ -10,6 +10,7 @@ import { Cause, Context, Exit, Option, type Tracer } from "effect";
 import * as EffectHeaders from "effect/http/Headers";
 import * as TraceContext from "effect/http/HttpTraceContext";
 import { HttpStatusError, type TransportError } from "../core/errors.ts";
+import { httpVersion } from "../core/http_version.ts";
 import { redactUrl } from "../core/redact.ts";
 import type { Transport } from "../core/transport.ts";
 import { Mounts } from "../router/mounts.ts";
@@ -151,6 +152,8 @@ export const closeSpan = (
   if (Exit.isSuccess(outcome)) {
     const response = outcome.value;
     span.attribute("http.response.status_code", response.status);
+    const version = httpVersion(response);
+    if (version !== undefined) span.attribute("network.protocol.version", version.slice(5)); // "1.1", "2"
     if (response.status >= 400) {
       span.attribute("error.type", String(response.status));
       return span.end(endTime, Exit.fail(new HttpStatusError(request, response)));

@@ -129,13 +129,13 @@ test("cli: -v prints the whole exchange (credentials redacted); -vv adds meta; -
     const sections = v.stdout.split("\n\n");
     assert.match(sections[0]!, /^GET \/\nhost: .*\n(.*\n)*authorization: Bearer \[redacted\]/);
     assert.match(sections[0]!, /\ncookie: \[redacted\]/);
-    assert.match(sections[1]!, /^HTTP 200 OK\n(.*\n)*set-cookie: \[redacted\]/);
+    assert.match(sections[1]!, /^HTTP\/1\.1 200 OK\n(.*\n)*set-cookie: \[redacted\]/);
     assert.equal(sections[2], '{"ok":true}');
     assert.doesNotMatch(v.stdout, /tok123|sid=abc|a=b/);
     const vv = await runCli(["-vv", server.url]);
     assert.match(vv.stdout, /\nelapsed: \d+\.\d ms\nmount: \(none\) \(default transport\)\ntransport: http\n$/);
     const h = await runCli(["--print", "h", server.url]);
-    assert.match(h.stdout, /^HTTP 200 OK\n(.*\n)*content-type: application\/json/);
+    assert.match(h.stdout, /^HTTP\/1\.1 200 OK\n(.*\n)*content-type: application\/json/);
     assert.doesNotMatch(h.stdout, /"ok"/);
     assert.equal((await runCli(["-q", server.url])).stdout, "");
   }));

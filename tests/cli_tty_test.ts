@@ -23,7 +23,7 @@ testIf(
     withServer(() => Response.json({ id: 1, name: "Ada", admin: false }), async (server) => {
       const r = await runInTerminal([`${server.url}/users/1`]);
       assert.equal(r.code, 0, r.stdout);
-      assert.match(r.stdout, new RegExp(`^\\x1b\\[1;32mHTTP 200 OK\\x1b\\[0m\n`));
+      assert.match(r.stdout, new RegExp(`^\\x1b\\[1;32mHTTP/1\\.1 200 OK\\x1b\\[0m\n`));
       assert.match(r.stdout, new RegExp(`\n\\x1b\\[36mcontent-type\\x1b\\[0m: application/json`));
       assert.ok(
         r.stdout.endsWith(
@@ -43,7 +43,7 @@ testIf(
     withServer(() => Response.json({ id: 1 }), async (server) => {
       const r = await runInTerminal([server.url], { NO_COLOR: "1" });
       assert.equal(r.stdout.includes("\x1b"), false);
-      assert.match(r.stdout, /^HTTP 200 OK\n(.*\n)*\n\{\n {4}"id": 1\n\}\n$/);
+      assert.match(r.stdout, /^HTTP\/1\.1 200 OK\n(.*\n)*\n\{\n {4}"id": 1\n\}\n$/);
     }),
 );
 
@@ -100,7 +100,7 @@ testIf(
         const r = await runInTerminal(["--download", file, url], { NO_COLOR: "1" });
         assert.equal(r.code, 0, r.stdout);
         assert.equal(readFileSync(file).length, 102_400);
-        assert.match(r.stdout, /^HTTP 200 OK\n/);
+        assert.match(r.stdout, /^HTTP\/1\.1 200 OK\n/);
         const frames = r.stdout.split("\r\x1b[K").slice(1);
         assert.ok(frames.length >= 2, JSON.stringify(r.stdout));
         for (const frame of frames.slice(0, -1)) {

@@ -62,6 +62,7 @@ const SURFACE: Record<string, ReadonlyArray<string>> = {
     "environmentProxies",
     "guard",
     "hooks",
+    "httpVersion",
     "isNotSent",
     "isTimeoutError",
     "isTransportError",

@@ -16,6 +16,7 @@
  */
 import { type TransportError, TransportErrorBase } from "../../core/errors.ts";
 import { concatBytes } from "../../core/bytes.ts";
+import type { HttpVersion } from "../../core/http_version.ts";
 import { NETWORK_RESPONSE } from "../../core/transport.ts";
 
 /**
@@ -38,6 +39,8 @@ export interface BodyHooks {
   readonly onChunk?: () => void;
   /** Called once when the body ends, fails or is cancelled (frees the pool slot and timers). */
   readonly onDone?: () => void;
+  /** The HTTP version the response came over, when the engine knows (core/http_version.ts reads it). */
+  readonly version?: HttpVersion;
 }
 
 interface Hooks extends BodyHooks {
@@ -220,7 +223,7 @@ function clone(this: Patched): Response {
   // A URL the Node engines set as an own property: a native clone drops it.
   if (Object.hasOwn(this, "url")) Object.defineProperty(copy, "url", { value: this.url, configurable: true });
   // The clone maps errors too; the original keeps the pool slot and the timers.
-  return h.repatch(copy, { request: h.request, classify: h.classify, tracked: false });
+  return h.repatch(copy, { request: h.request, classify: h.classify, tracked: false, version: h.version });
 }
 
 const method = (value: unknown): PropertyDescriptor => ({ value, writable: true, configurable: true });

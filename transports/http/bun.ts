@@ -23,7 +23,14 @@ import {
 import { pinnedAddress } from "../../core/connect_pin.ts";
 import { takeUnabortableMark } from "../../core/transport.ts";
 import { patchWithPrototype } from "./body.ts";
-import { type BodyKind, codeOf, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import {
+  type BodyKind,
+  codeOf,
+  describeRuntimeError,
+  type Engine,
+  type EngineFactory,
+  markedVersion,
+} from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 import { socksTunnel } from "./socks.ts";
@@ -66,6 +73,17 @@ const flagged = (): boolean => env(H2_FLAG) === "1" || env(H2_FLAG) === "true";
 const protocolFor = (o: ResolvedHttpOptions): "http2" | "http1.1" | undefined => {
   if (o.http2 && !o.http1) return "http2";
   return !o.http2 && flagged() ? "http1.1" : undefined;
+};
+
+/**
+ * The version Bun's fetch speaks: HTTP/2 with `protocol: "http2"`, HTTP/1.1 with `"http1.1"`, and without
+ * either HTTP/1.1 too, unless the HTTP/2 flag lets it offer h2 over TLS, where it does not say what ALPN
+ * chose. Cleartext is always HTTP/1.1 (no h2c).
+ */
+const fetchVersion = (protocol: "http2" | "http1.1" | undefined): Engine["version"] => {
+  if (protocol === "http2") return () => "HTTP/2";
+  if (protocol === "http1.1" || !flagged()) return () => "HTTP/1.1";
+  return (request) => (request.url.startsWith("http://") ? "HTTP/1.1" : undefined);
 };
 
 const proxyFor = (o: ResolvedHttpOptions): BunProxy | undefined => {
@@ -231,6 +249,7 @@ const makeBunEngine = (o: ResolvedHttpOptions): Engine => {
     observesConnect: false,
     proxied: o.proxy !== undefined,
     patch: patchWithPrototype,
+    version: fetchVersion(protocol),
     close: () => session.close(),
   };
 };
@@ -337,6 +356,7 @@ const lazyNegotiatedEngine = (o: ResolvedHttpOptions, mode: "alpn" | "h2c", fetc
     wantsSignal: true,
     proxied: false,
     patch: fetchEngine.patch,
+    version: (request, response) => markedVersion(request, response) ?? fetchEngine.version(request, response),
     close: () => {
       closed = true;
       if (engine !== undefined) engine.close();

@@ -193,6 +193,17 @@ const isUnabortable = (request: Request): boolean => {
   return signalSlot !== null && (request as unknown as Record<symbol, unknown>)[signalSlot] === undefined;
 };
 
+/**
+ * The version Deno's client speaks with these options: HTTP/1.1 unless HTTP/2 is allowed; HTTP/2 alone is
+ * h2 over TLS and prior knowledge over cleartext; with both, cleartext is HTTP/1.1 and TLS is ALPN's
+ * choice, which fetch does not report (docs/runtimes.md, "HTTP/2").
+ */
+const fetchVersion = (o: ResolvedHttpOptions): Engine["version"] => {
+  if (!o.http2) return () => "HTTP/1.1";
+  if (!o.http1) return () => "HTTP/2";
+  return (request) => (request.url.startsWith("http://") ? "HTTP/1.1" : undefined);
+};
+
 /** The fetch engine; throws `InvalidOptions` for what Deno cannot do. */
 const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
   const client = deno().createHttpClient(clientOptions(o));
@@ -202,6 +213,7 @@ const makeDenoEngine = (o: ResolvedHttpOptions): Engine => {
   const unabortable = Object.freeze({ redirect: "manual", client, signal: null }) as RequestInit;
   return {
     name: "deno",
+    version: fetchVersion(o),
     send: (request, signal) =>
       fetch(
         request,

@@ -12,6 +12,7 @@
  */
 import { type TransportError, TransportErrorBase } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
+import type { HttpVersion } from "../../core/http_version.ts";
 import { responseUrlOf } from "../../core/transport.ts";
 import type { BodyHooks } from "./body.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -67,6 +68,8 @@ export interface Engine {
   readonly proxied: boolean;
   /** Patches a response in place so that its body fails typed (this runtime's cheapest way). */
   readonly patch: (response: Response, hooks: BodyHooks) => Response;
+  /** The HTTP version `response` came over, or `undefined` when the runtime chose it without saying. */
+  readonly version: (request: Request, response: Response) => HttpVersion | undefined;
   /** Frees the engine's client, sessions and sockets. */
   readonly close: () => void;
 }
@@ -182,3 +185,33 @@ export interface EngineFactory {
  */
 export const withUrl = (response: Response, request: Request): Response =>
   Object.defineProperty(response, "url", { value: responseUrlOf(request), configurable: true });
+
+/** Where the node engines put the version they read off the connection. */
+const SPOKEN: unique symbol = Symbol("switchyard/http-version");
+
+/**
+ * Marks a response a node engine built with the version its connection spoke.
+ *
+ * @example
+ * ```ts
+ * import { markVersion, markedVersion } from "./engine.ts";
+ * const request = new Request("http://x.test/");
+ * markedVersion(request, markVersion(new Response("ok"), "HTTP/2")); // "HTTP/2"
+ * ```
+ */
+export const markVersion = (response: Response, version: HttpVersion): Response => {
+  (response as { [SPOKEN]?: HttpVersion })[SPOKEN] = version;
+  return response;
+};
+
+/**
+ * The version `markVersion` put on `response`, or `undefined` (a fetch response): an `Engine.version`.
+ *
+ * @example
+ * ```ts
+ * import { markedVersion } from "./engine.ts";
+ * markedVersion(new Request("http://x.test/"), new Response("ok")); // undefined
+ * ```
+ */
+export const markedVersion = (_request: Request, response: Response): HttpVersion | undefined =>
+  (response as { [SPOKEN]?: HttpVersion })[SPOKEN];

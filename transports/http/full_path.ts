@@ -301,7 +301,14 @@ class Exchange {
     this.replay?.dispose();
     if (hasNoBody(this.request, response)) {
       this.finish();
-      return response;
+      // Patched all the same: it is the network's, with its version.
+      const request = this.request;
+      return engine.patch(response, {
+        request,
+        classify: engine.classifyBody,
+        tracked: false,
+        version: engine.version(request, response),
+      });
     }
     const controller = this.controller;
     const readMs = engine.observesConnect || controller === undefined ? undefined : timeout.read;
@@ -332,6 +339,7 @@ class Exchange {
       tracked,
       onChunk: tracked ? () => void (this.lastChunk = Date.now()) : undefined,
       onDone: () => this.finish(),
+      version: engine.version(this.request, response),
     });
   }
 }

@@ -34,6 +34,8 @@ import {
   type Engine,
   isPassThrough,
   isTlsVerifyCode,
+  markedVersion,
+  markVersion,
   withUrl,
 } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -301,10 +303,12 @@ export const makeNodeEngine = (
           },
         }, { highWaterMark: 1 });
         if (stream === null) res.resume();
-        resolve(withUrl(
-          new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders(res.rawHeaders) }),
-          request,
-        ));
+        const response = new Response(stream, {
+          status,
+          statusText: res.statusMessage,
+          headers: responseHeaders(res.rawHeaders),
+        });
+        resolve(markVersion(withUrl(response, request), res.httpVersion === "1.0" ? "HTTP/1.0" : "HTTP/1.1"));
       });
 
       const writeBody = async () => {
@@ -335,6 +339,7 @@ export const makeNodeEngine = (
     observesConnect: true,
     proxied: false,
     patch: host.patch,
+    version: markedVersion,
     close: () => {
       agents?.httpAgent.destroy();
       agents?.httpsAgent.destroy();

@@ -46,6 +46,8 @@ import {
   type Engine,
   isPassThrough,
   isTlsVerifyCode,
+  markedVersion,
+  markVersion,
   withUrl,
 } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -484,9 +486,12 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
         const headers = responseHeaders(raw);
         if (NULL_BODY.has(status) || request.method === "HEAD") {
           stream.resume();
-          return resolve(withUrl(new Response(null, { status, headers }), request));
+          return resolve(markVersion(withUrl(new Response(null, { status, headers }), request), "HTTP/2"));
         }
-        resolve(withUrl(new Response(bodyStream(m, stream, request, headers, signal), { status, headers }), request));
+        resolve(markVersion(
+          withUrl(new Response(bodyStream(m, stream, request, headers, signal), { status, headers }), request),
+          "HTTP/2",
+        ));
       });
 
       if (body === null) return waitForHeaders();
@@ -606,6 +611,7 @@ export const makeHttp2Engine = (o: ResolvedHttpOptions, host: Http2Host): Http2E
     wantsSignal: true,
     proxied: false,
     patch: host.patch,
+    version: markedVersion,
     protocolOf: (origin) => learned.get(origin),
     close: () => {
       closed = true;

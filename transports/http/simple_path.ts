@@ -21,9 +21,12 @@ import type { Engine } from "./engine.ts";
 
 /** The response, patched so that its body fails typed, or a `ProxyError` for a proxy's `407`. */
 const accept = (engine: Engine, request: Request, response: Response): Response | ProxyError =>
-  engine.proxied && response.status === 407
-    ? proxyRefusal(request, response)
-    : engine.patch(response, { request, classify: engine.classifyBody, tracked: false });
+  engine.proxied && response.status === 407 ? proxyRefusal(request, response) : engine.patch(response, {
+    request,
+    classify: engine.classifyBody,
+    tracked: false,
+    version: engine.version(request, response),
+  });
 
 /** The simple path's Effect lane. */
 export const simpleHandle = (config: PathConfig): (request: Request) => Effect.Effect<Response, TransportError> => {
