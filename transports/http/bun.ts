@@ -24,12 +24,13 @@ import { pinnedAddress } from "../../core/connect_pin.ts";
 import { takeUnabortableMark } from "../../core/transport.ts";
 import { patchWithPrototype } from "./body.ts";
 import {
+  alpnVersion,
   type BodyKind,
   codeOf,
   describeRuntimeError,
   type Engine,
   type EngineFactory,
-  markedVersion,
+  markedOr,
 } from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -83,7 +84,7 @@ const protocolFor = (o: ResolvedHttpOptions): "http2" | "http1.1" | undefined =>
 const fetchVersion = (protocol: "http2" | "http1.1" | undefined): Engine["version"] => {
   if (protocol === "http2") return () => "HTTP/2";
   if (protocol === "http1.1" || !flagged()) return () => "HTTP/1.1";
-  return (request) => (request.url.startsWith("http://") ? "HTTP/1.1" : undefined);
+  return alpnVersion;
 };
 
 const proxyFor = (o: ResolvedHttpOptions): BunProxy | undefined => {
@@ -356,7 +357,7 @@ const lazyNegotiatedEngine = (o: ResolvedHttpOptions, mode: "alpn" | "h2c", fetc
     wantsSignal: true,
     proxied: false,
     patch: fetchEngine.patch,
-    version: (request, response) => markedVersion(request, response) ?? fetchEngine.version(request, response),
+    version: markedOr(fetchEngine.version),
     close: () => {
       closed = true;
       if (engine !== undefined) engine.close();

@@ -22,7 +22,7 @@ import {
 } from "../../core/errors.ts";
 import { requestBodySource } from "../../core/runtime.ts";
 import { patchWithOwnProperties } from "./body.ts";
-import { type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import { alpnVersion, type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -201,7 +201,7 @@ const isUnabortable = (request: Request): boolean => {
 const fetchVersion = (o: ResolvedHttpOptions): Engine["version"] => {
   if (!o.http2) return () => "HTTP/1.1";
   if (!o.http1) return () => "HTTP/2";
-  return (request) => (request.url.startsWith("http://") ? "HTTP/1.1" : undefined);
+  return alpnVersion;
 };
 
 /** The fetch engine; throws `InvalidOptions` for what Deno cannot do. */

@@ -215,3 +215,30 @@ export const markVersion = (response: Response, version: HttpVersion): Response 
  */
 export const markedVersion = (_request: Request, response: Response): HttpVersion | undefined =>
   (response as { [SPOKEN]?: HttpVersion })[SPOKEN];
+
+/**
+ * The `Engine.version` of an engine that sends some requests through a node engine (which marks its
+ * responses) and the rest through `fetchEngine`.
+ *
+ * @example
+ * ```ts
+ * import { markedOr, markVersion } from "./engine.ts";
+ * const version = markedOr(() => "HTTP/1.1");
+ * version(new Request("http://x.test/"), markVersion(new Response("ok"), "HTTP/2")); // "HTTP/2"
+ * ```
+ */
+export const markedOr = (fetchVersion: Engine["version"]): Engine["version"] => (request, response) =>
+  markedVersion(request, response) ?? fetchVersion(request, response);
+
+/**
+ * The `Engine.version` of a fetch that negotiates by ALPN without saying what it chose: cleartext is
+ * HTTP/1.1 (neither runtime's fetch upgrades to h2c), TLS unknown.
+ *
+ * @example
+ * ```ts
+ * import { alpnVersion } from "./engine.ts";
+ * alpnVersion(new Request("https://x.test/"), new Response("ok")); // undefined
+ * ```
+ */
+export const alpnVersion = (request: Request, _response: Response): HttpVersion | undefined =>
+  request.url.startsWith("http://") ? "HTTP/1.1" : undefined;

@@ -299,16 +299,11 @@ class Exchange {
     const { engine, timeout } = this.config;
     this.phase = "body";
     this.replay?.dispose();
+    const version = engine.version(this.request, response);
     if (hasNoBody(this.request, response)) {
       this.finish();
       // Patched all the same: it is the network's, with its version.
-      const request = this.request;
-      return engine.patch(response, {
-        request,
-        classify: engine.classifyBody,
-        tracked: false,
-        version: engine.version(request, response),
-      });
+      return engine.patch(response, { request: this.request, classify: engine.classifyBody, tracked: false, version });
     }
     const controller = this.controller;
     const readMs = engine.observesConnect || controller === undefined ? undefined : timeout.read;
@@ -339,7 +334,7 @@ class Exchange {
       tracked,
       onChunk: tracked ? () => void (this.lastChunk = Date.now()) : undefined,
       onDone: () => this.finish(),
-      version: engine.version(this.request, response),
+      version,
     });
   }
 }

@@ -20,7 +20,7 @@
  * @module
  */
 import { ReadTimeout } from "../../core/errors.ts";
-import { type Engine, markedVersion } from "./engine.ts";
+import { type Engine, markedOr } from "./engine.ts";
 import { Http1Chosen, type Http2Engine } from "./node_http2.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -101,7 +101,7 @@ export const makeNegotiatedEngine = (
     wantsSignal: true,
     proxied: false,
     patch: fetchEngine.patch,
-    version: (request, response) => markedVersion(request, response) ?? fetchEngine.version(request, response),
+    version: markedOr(fetchEngine.version),
     close: () => {
       h2.close();
       fetchEngine.close();
