@@ -13,7 +13,7 @@ import type { Plugin } from "../core/plugin.ts";
 import { composePlugins, isTransport, runLane, Transport } from "../core/transport.ts";
 import type { MountEntries, MountExplanation } from "../router/mounts.ts";
 import { followRedirects, isRedirect, NO_REPLAY, planRedirectReplay, type ReplayPlan } from "./redirects.ts";
-import { makeRequestBuilder, type RequestBuilder, type RequestInput } from "./request.ts";
+import { makeRequestBuilder, refusedBody, type RequestBuilder, type RequestInput } from "./request.ts";
 import { toFetchRejection } from "./fetch_error.ts";
 import { rememberRequest } from "./response.ts";
 import { mountsPick, overridable, type Pick, pickedFirst, transportPick, withOverride } from "./overrides.ts";
@@ -313,7 +313,11 @@ const assemble = (opts: CheckedOptions, build: RequestBuilder, route: RoutedTran
       return pipeline.fetch(built).then(afterLane(built, replay), reject);
     },
     send: (req) =>
-      Effect.suspend(() => (req.signal.aborted ? Effect.interrupt : sendWith(req, plan(req, undefined, req)))),
+      Effect.suspend(() => {
+        if (req.signal.aborted) return Effect.interrupt;
+        const refused = refusedBody(req);
+        return refused === undefined ? sendWith(req, plan(req, undefined, req)) : Effect.fail(refused);
+      }),
     request,
     get: (url, init) => request("GET", url, init),
     post: (url, init) => request("POST", url, init),

@@ -205,6 +205,13 @@ export const makeRequestBuilder = (
       const normalized = normalizeMethod(method);
       if (normalized !== method) init = { ...init, method: normalized };
     }
+    // fetch refuses a GET or HEAD with a body; Bun's Request builds one and its fetch then fails on it.
+    if (init?.body != null || (input instanceof Request && input.body !== null && init?.method !== undefined)) {
+      const upper = method.toUpperCase();
+      if (upper === "GET" || upper === "HEAD") {
+        throw bodyOnGet(upper, String(input instanceof Request ? input.url : input), init?.body != null);
+      }
+    }
     const controlled = controlHeader(init?.headers);
     if (controlled !== undefined) {
       throw new LocalProtocolError({ method, url: String(input instanceof Request ? input.url : input) }, {
@@ -239,6 +246,27 @@ export const makeRequestBuilder = (
     }
   };
 };
+
+const bodyOnGet = (method: string, url: string, fromInit: boolean): LocalProtocolError =>
+  new LocalProtocolError({ method, url }, {
+    detail: `a ${method} request cannot have a body (${fromInit ? "init.body" : "the Request's"} was given): ` +
+      "send the body with POST, PUT or PATCH, or leave it out",
+  });
+
+/**
+ * The error for a GET or HEAD `request` that has a body (Bun's Request
+ * builds one; Deno's, like the Fetch standard, refuses to), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { refusedBody } from "./request.ts";
+ * refusedBody(new Request("http://x.test/")); // undefined
+ * ```
+ */
+export const refusedBody = (request: Request): LocalProtocolError | undefined =>
+  (request.method === "GET" || request.method === "HEAD") && request.body !== null
+    ? bodyOnGet(request.method, request.url, false)
+    : undefined;
 
 /** A `new Request` failure, as a typed error that never echoes header values. */
 const classifyBuildError = (

@@ -184,6 +184,10 @@ const loopback: FuzzProperty = {
             const init: RequestInit = { method: m, headers: { "x-fuzz": value } };
             if (body !== null && m !== "GET" && m !== "HEAD") init.body = body;
             const response = await call(clients[which], l, `${base}${p}${q}`, init, failures);
+            // fetch refuses a GET or HEAD with a body, whatever the method's case: so must the client.
+            if (response !== undefined && init.body !== undefined && /^(get|head)$/i.test(m)) {
+              violated(`${JSON.stringify(m)} with a body was sent`);
+            }
             if (response !== undefined) {
               answered++;
               // The body must end too, with its data or a typed error.

@@ -9,6 +9,7 @@ import { Effect } from "effect";
 import {
   Client,
   HandlerTransport,
+  HttpTransport,
   InvalidOptions,
   InvalidUrl,
   LocalProtocolError,
@@ -145,3 +146,60 @@ bothLanes(
     assert.throws(() => Client.make({ transport: ok, headers: { "x-a": "a\r\nb " } }), InvalidOptions);
   },
 );
+
+bothLanes(
+  "client input: a GET or HEAD with a body is refused before sending, as fetch refuses it, whatever the case",
+  async ({ call }) => {
+    let reached = 0;
+    await using client = Client.make({ transport: HandlerTransport.make(() => (reached++, new Response("sent"))) });
+    for (const method of ["GET", "get", "HEAD", "Head"]) {
+      // The runtime's own fetch rejects it with a TypeError (Deno when the Request is built, Bun when it is sent).
+      const raw = await fetch("http://127.0.0.1:9/", { method, body: "x" }).catch((e) => e);
+      assert.ok(raw instanceof TypeError, `${method}: raw fetch ${raw}`);
+      const error = await call(client, "http://app.test/", { method, body: "x" }).catch((e) => e);
+      assert.ok(error instanceof LocalProtocolError && error instanceof TypeError, `${method}: ${error}`);
+      assert.match(error.detail, new RegExp(`a ${method.toUpperCase()} request cannot have a body \\(init\\.body`));
+      assert.match(error.message, /it was not sent/);
+    }
+    // A Request input with a body turned into a GET by `init.method` (client.fetch builds this Request).
+    const post = new Request("http://app.test/", { method: "POST", body: "x" });
+    const error = await client.fetch(post, { method: "GET" }).catch((e) => e);
+    assert.ok(error instanceof LocalProtocolError, String(error));
+    assert.match(error.detail, /the Request's was given/);
+    // An empty body is a body, as in fetch; no body at all is fine.
+    assert.ok(
+      await call(client, "http://app.test/", { method: "GET", body: "" }).catch((e) => e) instanceof LocalProtocolError,
+    );
+    assert.equal(await (await call(client, "http://app.test/", { method: "GET", body: null })).text(), "sent");
+    assert.equal(reached, 1, "only the request without a body reached the app");
+  },
+);
+
+test("client input: client.send refuses a GET Request with a body, which only Bun's Request lets you build", async () => {
+  let reached = 0;
+  await using client = Client.make({ transport: HandlerTransport.make(() => (reached++, new Response("sent"))) });
+  let request: Request;
+  try {
+    request = new Request("http://app.test/", { method: "GET", body: "x" });
+  } catch (error) {
+    // Deno's Request follows the Fetch standard and cannot be built: nothing to send.
+    assert.equal(runtimeName, "deno");
+    assert.ok(error instanceof TypeError);
+    return;
+  }
+  assert.equal(runtimeName, "bun");
+  const exit = await Effect.runPromiseExit(client.send(request));
+  const error = exit._tag === "Failure" ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined;
+  assert.ok(error instanceof LocalProtocolError, String(exit));
+  assert.match(error.detail, /a GET request cannot have a body/);
+  assert.equal(reached, 0);
+  // Handed to the network transport directly, Bun's fetch refuses it before connecting: not sent, typed so.
+  const network = HttpTransport.make({ trustEnv: false });
+  try {
+    const get = new Request("http://127.0.0.1:9/", { method: "GET", body: "x" });
+    const direct = await network.fetch(get).catch((e) => e);
+    assert.ok(direct instanceof LocalProtocolError, String(direct));
+  } finally {
+    await Effect.runPromise(network.close());
+  }
+});

@@ -172,6 +172,24 @@ const FAULTS: Record<string, { readonly expected: Expected; readonly run: (lanes
       }
     },
   },
+  "a GET or HEAD with a body": {
+    expected: { deno: "LocalProtocolError", bun: "LocalProtocolError" },
+    run: (lanes) => {
+      let origin = 0;
+      return withServer(() => (origin++, new Response("sent")), async (server) => {
+        const client = Client.make({ transport: HttpTransport.make({ trustEnv: false }), trustEnv: false });
+        try {
+          const error = await lanes.call(client, server.url, { method: "get", body: "x" }).then(
+            () => undefined,
+            (e) => e,
+          );
+          return { error, at: "request", reached: origin > 0 };
+        } finally {
+          await Effect.runPromise(client.close());
+        }
+      });
+    },
+  },
   "in-process app throws": {
     expected: { deno: "AppError", bun: "AppError" },
     run: async (lanes) => {

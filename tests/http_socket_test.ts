@@ -13,7 +13,7 @@ import { HttpTransport } from "../transports/http/mod.ts";
 import { startProxy } from "./fixtures/proxy.ts";
 import { serve, withServer } from "./fixtures/server.ts";
 import { runChild } from "./fixtures/child.ts";
-import { runtimeName, test } from "./harness.ts";
+import { runtimeName, test, testOn } from "./harness.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
 
@@ -214,3 +214,54 @@ test("uds: NO_PROXY and env proxies never send a unix-socket request elsewhere",
     await server.close();
   }
 });
+
+testOn(
+  "deno",
+  "runtime-lacks-feature",
+  "uds and fetch: a Deno permission refusal is a ConnectError (never sent) naming the missing flag",
+  async () => {
+    using tmp = tempDir();
+    const path = join(tmp.dir, "app.sock");
+    const server = serve(() => new Response("unix"), { unix: path });
+    const transports = new URL("../transports/http/mod.ts", import.meta.url).href;
+    const script = (options: string, url: string) => `
+      import { Effect } from "effect";
+      import { HttpTransport } from ${JSON.stringify(transports)};
+      const t = HttpTransport.make(${options});
+      const exit = await Effect.runPromiseExit(t.handle(new Request(${JSON.stringify(url)})));
+      const error = exit._tag === "Failure" ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined;
+      console.log(error ? error._tag + " " + error.detail : "sent");
+      await Effect.runPromise(t.close());
+    `;
+    try {
+      // node:http over the socket (Deno's fetch cannot speak to one): read and write access to the path are needed.
+      const uds = await runChild(script(`{ uds: ${JSON.stringify(path)}, trustEnv: false }`, "http://localhost/"), {}, [
+        "--allow-env",
+      ]);
+      assert.match(
+        uds,
+        /^ConnectError Deno denied the permission \(Requires read access to ".*app\.sock".*--allow-read/,
+      );
+      const readOnly = await runChild(
+        script(`{ uds: ${JSON.stringify(path)}, trustEnv: false }`, "http://localhost/"),
+        {},
+        [
+          "--allow-env",
+          "--allow-read",
+        ],
+      );
+      assert.match(readOnly, /^ConnectError Deno denied the permission \(Requires write access .*--allow-write/);
+      // Deno's fetch without --allow-net for the host.
+      const net = await runChild(script("{ trustEnv: false }", "http://127.0.0.1:18081/"), {}, [
+        "--allow-env",
+        "--allow-read",
+      ]);
+      assert.match(
+        net,
+        /^ConnectError Deno denied the permission \(Requires net access to "127\.0\.0\.1:18081".*--allow-net/,
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);

@@ -160,7 +160,10 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
       detail: `the server closed the connection without a valid response (${detail})`,
     });
   }
-  if (code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_INVALID_CHAR") return new LocalProtocolError(request, options);
+  // ERR_INVALID_ARG_VALUE: a GET or HEAD Request with a body, which Bun's Request builds and its fetch refuses.
+  if (code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_INVALID_CHAR" || code === "ERR_INVALID_ARG_VALUE") {
+    return new LocalProtocolError(request, options);
+  }
   return new ReadError(request, options);
 };
 

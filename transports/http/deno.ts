@@ -22,7 +22,14 @@ import {
 } from "../../core/errors.ts";
 import { requestBodySource } from "../../core/runtime.ts";
 import { patchWithOwnProperties } from "./body.ts";
-import { alpnVersion, type BodyKind, describeRuntimeError, type Engine, type EngineFactory } from "./engine.ts";
+import {
+  alpnVersion,
+  type BodyKind,
+  describeRuntimeError,
+  type Engine,
+  type EngineFactory,
+  permissionDenied,
+} from "./engine.ts";
 import { makeNodeEngine } from "./node.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -156,9 +163,8 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
   if (error instanceof TypeError && /header|Invalid (method|URL)/i.test(top)) {
     return new LocalProtocolError(request, options);
   }
-  if (error instanceof Error && error.name === "NotCapable") {
-    return new ConnectError(request, { detail: `Deno denied the permission (${detail})`, cause: error });
-  }
+  const denied = permissionDenied(error, request);
+  if (denied !== undefined) return denied;
   // Unplaceable: report the class that does not claim the request never left.
   return new ReadError(request, options);
 };

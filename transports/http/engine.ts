@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type TransportError, TransportErrorBase } from "../../core/errors.ts";
+import { ConnectError, type RequestLike, type TransportError, TransportErrorBase } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
 import type { HttpVersion } from "../../core/http_version.ts";
 import { responseUrlOf } from "../../core/transport.ts";
@@ -134,6 +134,24 @@ export const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : "";
 };
+
+/**
+ * Deno's permission refusal (`NotCapable`: no `--allow-net` for the host, no
+ * `--allow-read`/`--allow-write` for a unix socket) as a `ConnectError`:
+ * nothing was sent, and the detail says which flag is missing. `undefined`
+ * for any other error.
+ *
+ * @example
+ * ```ts
+ * import { permissionDenied } from "./engine.ts";
+ * const denied = Object.assign(new Error('Requires net access to "x.test:80"'), { name: "NotCapable" });
+ * permissionDenied(denied, { method: "GET", url: "http://x.test/" })?._tag; // "ConnectError"
+ * ```
+ */
+export const permissionDenied = (error: unknown, request: RequestLike): ConnectError | undefined =>
+  error instanceof Error && error.name === "NotCapable"
+    ? new ConnectError(request, { detail: `Deno denied the permission (${describeRuntimeError(error)})`, cause: error })
+    : undefined;
 
 /**
  * Whether a URL string is http(s): the only schemes a network transport

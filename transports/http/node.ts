@@ -36,6 +36,7 @@ import {
   isTlsVerifyCode,
   markedVersion,
   markVersion,
+  permissionDenied,
   withUrl,
 } from "./engine.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
@@ -53,6 +54,8 @@ const describe = (error: unknown): string => {
 
 /** node:http's failure in `phase` as a class of the tree (the phase decides; the code refines). */
 const classify = (error: unknown, request: Request, phase: Phase, uds: string | undefined): TransportError => {
+  const denied = permissionDenied(error, request);
+  if (denied !== undefined) return denied;
   const code = codeOf(error);
   const detail = describe(error);
   const options = { detail, cause: error };
@@ -210,9 +213,11 @@ export const makeNodeEngine = (
             : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
         });
       } catch (error) {
-        // node:http validates before anything is sent (a header byte fetch's Headers allows, a method name).
+        // node:http validates before anything is sent (a header byte fetch's Headers allows, a method name);
+        // on Deno it also checks the unix socket's permissions there.
         return reject(
-          new LocalProtocolError(request, { detail: `node:http refused the request (${describe(error)})` }),
+          permissionDenied(error, request) ??
+            new LocalProtocolError(request, { detail: `node:http refused the request (${describe(error)})` }),
         );
       }
       // node:http upper-cases every method; fetch sends a non-standard one as written (`propfind` stays so).
