@@ -205,6 +205,8 @@ export const makeRequestBuilder = (
       const normalized = normalizeMethod(method);
       if (normalized !== method) init = { ...init, method: normalized };
     }
+    // A body is sent once: fetch refuses a Request input that was read (Deno's clone() throws, Bun's fetch fails late).
+    if (input instanceof Request && init?.body == null && input.bodyUsed) throw usedBody(input);
     // fetch refuses a GET or HEAD with a body; Bun's Request builds one and its fetch then fails on it.
     if (init?.body != null || (input instanceof Request && input.body !== null && init?.method !== undefined)) {
       const upper = method.toUpperCase();
@@ -253,9 +255,16 @@ const bodyOnGet = (method: string, url: string, fromInit: boolean): LocalProtoco
       "send the body with POST, PUT or PATCH, or leave it out",
   });
 
+const usedBody = (request: Request): LocalProtocolError =>
+  new LocalProtocolError(request, {
+    detail: "the Request's body has already been read (bodyUsed is true), and a body is sent once: build a new " +
+      "Request, or pass request.clone() made before reading it",
+  });
+
 /**
- * The error for a GET or HEAD `request` that has a body (Bun's Request
- * builds one; Deno's, like the Fetch standard, refuses to), or `undefined`.
+ * The error for a Request that cannot be sent as it is: its body already
+ * read, or a GET or HEAD with a body (Bun's Request builds one; Deno's,
+ * like the Fetch standard, refuses to). `undefined` when it can be sent.
  *
  * @example
  * ```ts
@@ -264,7 +273,9 @@ const bodyOnGet = (method: string, url: string, fromInit: boolean): LocalProtoco
  * ```
  */
 export const refusedBody = (request: Request): LocalProtocolError | undefined =>
-  (request.method === "GET" || request.method === "HEAD") && request.body !== null
+  request.bodyUsed
+    ? usedBody(request)
+    : (request.method === "GET" || request.method === "HEAD") && request.body !== null
     ? bodyOnGet(request.method, request.url, false)
     : undefined;
 
@@ -276,14 +287,28 @@ const classifyBuildError = (
   init: RequestInit | undefined,
 ): InvalidUrl | LocalProtocolError => {
   const url = target instanceof Request ? target.url : String(target);
+  const body = init?.body;
+  if (body instanceof ReadableStream) {
+    // A stream is read once: one a reader holds, or that was read, cannot be sent (fetch's TypeError says no more).
+    let fresh = true;
+    try {
+      new Request("http://body.test/", { method: "POST", body, duplex: "half" } as RequestInit);
+    } catch {
+      fresh = false;
+    }
+    if (!fresh) {
+      return new LocalProtocolError({ method, url }, {
+        detail: "init.body is a ReadableStream that is locked or already read: a stream is sent once; pass a new one",
+      });
+    }
+  }
   if (init?.headers !== undefined) {
-    // Was it the headers? A Request built without them tells.
+    // Was it the headers? Headers built from them tell.
     let headersAtFault = false;
     try {
-      new Request(target instanceof Request ? target.url : url, { ...init, headers: undefined, body: undefined });
-      headersAtFault = true;
+      new Headers(init.headers);
     } catch {
-      // Something else is wrong too (the URL): classified below.
+      headersAtFault = true;
     }
     if (headersAtFault) {
       const problem = headersProblem(init.headers);

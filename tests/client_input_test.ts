@@ -175,6 +175,20 @@ bothLanes(
   },
 );
 
+test("http transport: a Request whose body was read is LocalProtocolError (not sent), on every engine path", async () => {
+  for (const options of [{}, { timeout: 5_000, limits: { maxConnections: 2 } }]) {
+    const network = HttpTransport.make({ trustEnv: false, ...options });
+    try {
+      const request = new Request("http://127.0.0.1:9/", { method: "POST", body: "once" });
+      await request.text();
+      const error = await network.fetch(request).catch((e) => e);
+      assert.ok(error instanceof LocalProtocolError, `${JSON.stringify(options)}: ${error}`);
+    } finally {
+      await Effect.runPromise(network.close());
+    }
+  }
+});
+
 test("client input: client.send refuses a GET Request with a body, which only Bun's Request lets you build", async () => {
   let reached = 0;
   await using client = Client.make({ transport: HandlerTransport.make(() => (reached++, new Response("sent"))) });
@@ -203,3 +217,61 @@ test("client input: client.send refuses a GET Request with a body, which only Bu
     await Effect.runPromise(network.close());
   }
 });
+
+/** A one-chunk stream. */
+const streamOf = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+
+bothLanes(
+  "client input: a body already read (a Request input's, a stream's) is refused as fetch refuses it, naming the body",
+  async ({ call }) => {
+    let reached = 0;
+    await using client = Client.make({
+      transport: HandlerTransport.make(async (request) => (reached++, new Response(await request.text()))),
+    });
+    const readRequest = async () => {
+      const request = new Request("http://app.test/", { method: "POST", body: "once" });
+      await request.text();
+      return request;
+    };
+    const lockedStream = () => {
+      const stream = streamOf("once");
+      stream.getReader();
+      return stream;
+    };
+    const readStream = async () => {
+      const response = new Response(streamOf("once"));
+      await response.text();
+      return response.body!;
+    };
+    // The runtime's own fetch rejects each of them with a TypeError.
+    for (const input of [await readRequest()]) {
+      assert.ok(await fetch(input).catch((e) => e) instanceof TypeError);
+    }
+    for (const body of [lockedStream(), await readStream()]) {
+      const raw = await fetch("http://127.0.0.1:9/", { method: "POST", body, duplex: "half" } as RequestInit)
+        .catch((e) => e);
+      assert.ok(raw instanceof TypeError, String(raw));
+    }
+    const refused = async (outcome: Promise<Response>, detail: RegExp) => {
+      const error = await outcome.catch((e) => e);
+      assert.ok(error instanceof LocalProtocolError && error instanceof TypeError, String(error));
+      assert.match(error.detail, detail);
+    };
+    await refused(call(client, await readRequest()), /the Request's body has already been read \(bodyUsed/);
+    // With other headers too (client.fetch builds this Request): the body is named, not the headers.
+    await refused(client.fetch(await readRequest(), { headers: { "x-a": "b" } }), /body has already been read/);
+    const init = (body: ReadableStream) => ({ method: "POST", body, duplex: "half" }) as RequestInit;
+    await refused(call(client, "http://app.test/", init(lockedStream())), /ReadableStream that is locked or already/);
+    await refused(call(client, "http://app.test/", init(await readStream())), /ReadableStream that is locked or/);
+    // A new body for a read Request is fine, as in fetch.
+    const replaced = await client.fetch(await readRequest(), { body: "again" });
+    assert.equal(await replaced.text(), "again");
+    assert.equal(reached, 1);
+  },
+);

@@ -160,8 +160,11 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
       detail: `the server closed the connection without a valid response (${detail})`,
     });
   }
-  // ERR_INVALID_ARG_VALUE: a GET or HEAD Request with a body, which Bun's Request builds and its fetch refuses.
-  if (code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_INVALID_CHAR" || code === "ERR_INVALID_ARG_VALUE") {
+  // Refused before sending: a GET or HEAD Request with a body (which Bun's Request builds), a body already read.
+  if (
+    code === "ERR_INVALID_HTTP_TOKEN" || code === "ERR_INVALID_CHAR" || code === "ERR_INVALID_ARG_VALUE" ||
+    code === "ERR_BODY_ALREADY_USED"
+  ) {
     return new LocalProtocolError(request, options);
   }
   return new ReadError(request, options);

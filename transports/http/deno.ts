@@ -160,7 +160,8 @@ const classifier = (o: ResolvedHttpOptions) => (error: unknown, request: Request
     return new ReadError(request, options);
   }
   if (/Connection reset|os error 104/i.test(cause)) return new ReadError(request, options);
-  if (error instanceof TypeError && /header|Invalid (method|URL)/i.test(top)) {
+  // Refused before sending: a header or method fetch will not send, a body already read.
+  if (error instanceof TypeError && /header|Invalid (method|URL)|body is unusable/i.test(top)) {
     return new LocalProtocolError(request, options);
   }
   const denied = permissionDenied(error, request);
