@@ -25,6 +25,11 @@ export type RequestInput = string | URL | Request;
 /** Builds the `Request` for one call; throws `InvalidUrl` or `LocalProtocolError`. */
 export type RequestBuilder = (input: RequestInput, init: RequestInit | undefined) => Request;
 
+/** The URL an error names for `input` (userinfo and secrets are redacted by the error itself). */
+const urlOf = (input: RequestInput): string => String(input instanceof Request ? input.url : input);
+/** Leading and trailing C0 controls and spaces, which the URL parser strips. */
+// deno-lint-ignore no-control-regex -- the URL parser strips exactly these
+const C0_EDGES = /^[\x00-\x20]+|[\x00-\x20]+$/g;
 /** `scheme:` at the start of a string: an absolute URL. */
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
 /** An HTTP method token (RFC 9110 §5.6.2); Bun's `Request` accepts anything. */
@@ -169,6 +174,8 @@ const headersProblem = (headers: unknown): { readonly at?: string; readonly rece
  * anything else is appended to the base path.
  */
 const resolveUrl = (input: string, base: string | undefined, method: string): string => {
+  // The URL parser drops leading and trailing C0 controls and spaces (" http://x/ " is http://x/).
+  if (input.charCodeAt(0) <= 0x20 || input.charCodeAt(input.length - 1) <= 0x20) input = input.replace(C0_EDGES, "");
   if (ABSOLUTE.test(input)) return input;
   if (base === undefined) {
     throw new InvalidUrl({ method, url: input }, { detail: "a relative URL needs the client's `baseUrl`" });
@@ -194,10 +201,25 @@ export const makeRequestBuilder = (
   const base = options.baseUrl === undefined ? undefined : parseBaseUrl(options.baseUrl).href;
   const defaults = parseDefaultHeaders(options.headers);
   return (input, init) => {
-    const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+    let method: string;
+    const asked: unknown = init?.method;
+    if (asked === undefined) method = input instanceof Request ? input.method : "GET";
+    else if (typeof asked === "string") method = asked;
+    else {
+      // WebIDL makes a string of anything else, as fetch does (`method: null` is the method "null").
+      try {
+        if (typeof asked === "symbol") throw asked;
+        method = String(asked);
+      } catch {
+        throw new LocalProtocolError({ method: "?", url: urlOf(input) }, {
+          detail: `init.method is a ${typeof asked} that cannot be made a string: pass a method name such as "GET"`,
+        });
+      }
+      init = { ...init, method };
+    }
     if (!COMMON_METHODS.has(method)) {
       if (!METHOD_TOKEN.test(method)) {
-        throw new LocalProtocolError({ method: "?", url: String(input instanceof Request ? input.url : input) }, {
+        throw new LocalProtocolError({ method: "?", url: urlOf(input) }, {
           detail: `method ${JSON.stringify(method)} is not an HTTP token`,
         });
       }
@@ -211,12 +233,12 @@ export const makeRequestBuilder = (
     if (init?.body != null || (input instanceof Request && input.body !== null && init?.method !== undefined)) {
       const upper = method.toUpperCase();
       if (upper === "GET" || upper === "HEAD") {
-        throw bodyOnGet(upper, String(input instanceof Request ? input.url : input), init?.body != null);
+        throw bodyOnGet(upper, urlOf(input), init?.body != null);
       }
     }
     const controlled = controlHeader(init?.headers);
     if (controlled !== undefined) {
-      throw new LocalProtocolError({ method, url: String(input instanceof Request ? input.url : input) }, {
+      throw new LocalProtocolError({ method, url: urlOf(input) }, {
         detail: `init.headers["${controlled}"] has CR, LF or NUL in its value (refused; the value is not shown)`,
       });
     }
@@ -279,6 +301,55 @@ export const refusedBody = (request: Request): LocalProtocolError | undefined =>
     ? bodyOnGet(request.method, request.url, false)
     : undefined;
 
+/** The RequestInit members with a fixed set of values (the Fetch standard's enums). */
+const INIT_ENUMS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  redirect: ["follow", "error", "manual"],
+  mode: ["navigate", "same-origin", "no-cors", "cors"],
+  credentials: ["omit", "same-origin", "include"],
+  cache: ["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"],
+  referrerPolicy: [
+    "",
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "same-origin",
+    "origin",
+    "strict-origin",
+    "origin-when-cross-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+  ],
+  duplex: ["half"],
+  priority: ["high", "low", "auto"],
+};
+/** Methods the Fetch standard forbids (Deno refuses them; Bun's fetch sends CONNECT and TRACE). */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/** Which member of `init` the runtime refused, and what it takes instead; `undefined` when none is wrong. */
+const initProblem = (init: RequestInit | undefined, method: string): string | undefined => {
+  if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function") {
+    return `init is a ${typeof init}: pass an object (fetch's RequestInit) or nothing`;
+  }
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    return `the method ${method.toUpperCase()} is forbidden by fetch (CONNECT, TRACE and TRACK are): use another method`;
+  }
+  if (init === undefined || init === null) return undefined;
+  const signal = (init as { signal?: unknown }).signal;
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+    return "init.signal is not an AbortSignal: pass one (an AbortController's, AbortSignal.timeout(ms)) or null";
+  }
+  for (const name in INIT_ENUMS) {
+    const value = (init as Record<string, unknown>)[name];
+    if (value !== undefined && !INIT_ENUMS[name]!.includes(String(value))) {
+      const allowed = INIT_ENUMS[name]!.filter((v) => v !== "").map((v) => JSON.stringify(v)).join(", ");
+      return `init.${name} is ${typeof value === "string" ? JSON.stringify(value) : `a ${typeof value}`}: ` +
+        `use one of ${allowed}`;
+    }
+  }
+  const windowValue = (init as { window?: unknown }).window;
+  if (windowValue !== undefined && windowValue !== null) return "init.window can only be null";
+  return undefined;
+};
+
 /** A `new Request` failure, as a typed error that never echoes header values. */
 const classifyBuildError = (
   cause: unknown,
@@ -318,6 +389,8 @@ const classifyBuildError = (
       });
     }
   }
+  const problem = initProblem(init, method);
+  if (problem !== undefined) return new LocalProtocolError({ method, url }, { detail: problem });
   const message = cause instanceof Error ? cause.message : String(cause);
   if (/url/i.test(message)) return new InvalidUrl({ method, url }, { detail: "not a valid URL" });
   // The runtime's message may quote header values or bodies: keep it out of `detail`.

@@ -18,6 +18,7 @@ import {
 } from "../mod.ts";
 import { runtimeName, test } from "./harness.ts";
 import { bothLanes } from "./lanes.ts";
+import { withServer } from "./fixtures/server.ts";
 
 const ok = HandlerTransport.make(() => new Response("ok"));
 const BAD_HEADERS: ReadonlyArray<unknown> = [[1], [null], null, 5, "x", [["a"]], { "x-a": "v\r\nx" }, [[
@@ -275,3 +276,80 @@ bothLanes(
     assert.equal(reached, 1);
   },
 );
+
+bothLanes(
+  "client input: a bad RequestInit member is named with what it takes, where the runtime's fetch refuses it too",
+  async ({ call, lane }) => {
+    await using client = Client.make({ transport: HandlerTransport.make((request) => new Response(request.method)) });
+    const cases: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+      ["signal", { signal: {} }, /^init\.signal is not an AbortSignal: pass one/],
+      ["redirect", { redirect: "nope" }, /^init\.redirect is "nope": use one of "follow", "error", "manual"$/],
+      ["mode", { mode: "sideways" }, /^init\.mode is "sideways": use one of /],
+      ["credentials", { credentials: 1 }, /^init\.credentials is a number: use one of "omit"/],
+      ["init", "x", /^init is a string: pass an object \(fetch's RequestInit\) or nothing$/],
+      ["CONNECT", { method: "CONNECT" }, /^the method CONNECT is forbidden by fetch/],
+      ["TRACE", { method: "TRACE" }, /^the method TRACE is forbidden by fetch/],
+    ];
+    await withServer((request) => new Response(request.method), async (server) => {
+      for (const [what, init, detail] of cases) {
+        // The Effect face takes an init object (`client.request(method, url, init)`): a string init is fetch's alone.
+        if (lane === "effect" && typeof init !== "object") continue;
+        // Each runtime's own fetch decides whether it is refused (Bun sends CONNECT and ignores a string init).
+        // Bun's Request refuses some members its fetch ignores (a bad `mode`); the client builds a Request.
+        const built = (() => {
+          try {
+            new Request(server.url, init as RequestInit);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        const raw = built
+          ? await fetch(server.url, init as RequestInit).then((r) => r.text(), (e) => e)
+          : new TypeError("the runtime's Request refused it");
+        const ours = await call(client, "http://app.test/", init as RequestInit).then((r) => r.text(), (e) => e);
+        if (raw instanceof TypeError) {
+          assert.ok(ours instanceof LocalProtocolError && ours instanceof TypeError, `${what}: ${ours}`);
+          assert.match(ours.detail, detail, what);
+        } else {
+          assert.equal(
+            typeof ours,
+            "string",
+            `${what}: the runtime's fetch sent it (${raw}), so does the client: ${ours}`,
+          );
+          assert.equal(ours, new Request("http://app.test/", init as RequestInit).method, `${what}: the method sent`);
+        }
+      }
+    });
+  },
+);
+
+bothLanes(
+  "client input: spaces and C0 controls around a URL string are dropped, as the URL parser does",
+  async ({ call }) => {
+    await using client = Client.make({ transport: HandlerTransport.make((request) => new Response(request.url)) });
+    assert.equal(new URL(" \thttp://app.test/a \n").href, "http://app.test/a");
+    assert.equal(await (await call(client, " \thttp://app.test/a \n")).text(), "http://app.test/a");
+    await using based = Client.make({
+      baseUrl: "http://app.test/v1/",
+      transport: HandlerTransport.make((request) => new Response(request.url)),
+    });
+    assert.equal(await (await call(based, " users ")).text(), "http://app.test/v1/users");
+  },
+);
+
+// client.fetch's alone: the Effect face takes the method as a string argument (`client.request(method, url)`).
+test("client input: a method that is not a string is made one, as WebIDL does for fetch", async () => {
+  await using client = Client.make({ transport: HandlerTransport.make((request) => new Response(request.method)) });
+  const call = (c: Client, url: string, init: RequestInit) => c.fetch(url, init);
+  const outcome = await call(client, "http://app.test/", { method: null as never }).then((r) => r.text(), (e) => e);
+  if (runtimeName === "deno") assert.equal(outcome, "null", 'Deno\'s Request keeps the method "null"');
+  else {
+    // Bun's Request would send "null" as GET: refused rather than changed, as for any method it does not know.
+    assert.ok(outcome instanceof LocalProtocolError, String(outcome));
+    assert.match(outcome.detail, /the method "null" as GET/);
+  }
+  const symbol = await call(client, "http://app.test/", { method: Symbol("m") as never }).catch((e) => e);
+  assert.ok(symbol instanceof LocalProtocolError, String(symbol));
+  assert.match(symbol.detail, /^init\.method is a symbol that cannot be made a string/);
+});
