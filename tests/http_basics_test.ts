@@ -109,6 +109,19 @@ test("http: a non-http URL is UnsupportedProtocol (file: is never read)", () =>
     assert.ok(Exit.isFailure(exit));
     const error = await run(Effect.flip(t.handle(new Request("file:///etc/hostname"))));
     assert.ok(error instanceof UnsupportedProtocol, String(error));
+    // The runtime's own fetch reads data: and blob: URLs: the error says to call it for them.
+    const blob = URL.createObjectURL(new Blob(["hi"]));
+    try {
+      for (const url of ["data:text/plain,hi", blob, "file:///etc/hostname"]) {
+        const refused = await t.fetch(new Request(url)).catch((e) => e);
+        assert.ok(refused instanceof UnsupportedProtocol, String(refused));
+        assert.match(refused.detail, /for a (data|blob|file): URL call the runtime's own fetch/);
+      }
+    } finally {
+      URL.revokeObjectURL(blob);
+    }
+    const ftp = await t.fetch(new Request("ftp://x.test/")).catch((e) => e);
+    assert.ok(ftp instanceof UnsupportedProtocol && !ftp.detail.includes("own fetch"), String(ftp));
   }));
 
 test(`http: runs on ${runtimeName}`, () => assert.ok(runtimeName === "deno" || runtimeName === "bun"));

@@ -39,7 +39,13 @@ export type Failure = TransportError | typeof INTERRUPTED;
 export const precheck = (config: PathConfig, request: Request): TransportError | undefined => {
   if (config.closed.value) return new ConnectError(request, { detail: "the transport is closed" });
   if (!isHttpUrl(request.url)) {
-    return new UnsupportedProtocol(request, { detail: "a network transport sends only http:// and https:// URLs" });
+    // data:, blob: and file: are the runtime's to read: there is nothing to route, pool or retry.
+    const scheme = request.url.slice(0, request.url.indexOf(":") + 1);
+    const local = scheme === "data:" || scheme === "blob:" || scheme === "file:";
+    return new UnsupportedProtocol(request, {
+      detail: `a network transport sends only http:// and https:// URLs` +
+        (local ? ` (for a ${scheme} URL call the runtime's own fetch)` : ""),
+    });
   }
   return config.engine.check?.(request);
 };
