@@ -230,9 +230,11 @@ export const makeRequestBuilder = (
     // A body is sent once: fetch refuses a Request input that was read (Deno's clone() throws, Bun's fetch fails late).
     if (input instanceof Request && init?.body == null && input.bodyUsed) throw usedBody(input);
     // fetch refuses a GET or HEAD with a body; Bun's Request builds one and its fetch then fails on it.
-    if (init?.body != null || (input instanceof Request && input.body !== null && init?.method !== undefined)) {
+    // The method first: reading a Request's `body` makes Bun forget what the body was made from (a string
+    // would become a stream, which no redirect may re-send).
+    if (init?.body != null || (init?.method !== undefined && input instanceof Request)) {
       const upper = method.toUpperCase();
-      if (upper === "GET" || upper === "HEAD") {
+      if ((upper === "GET" || upper === "HEAD") && (init?.body != null || (input as Request).body !== null)) {
         throw bodyOnGet(upper, urlOf(input), init?.body != null);
       }
     }
