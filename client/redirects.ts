@@ -10,7 +10,7 @@
  */
 import { Effect } from "effect";
 import { type ClientError, InvalidUrl, RedirectRefused, TooManyRedirects } from "../core/errors.ts";
-import { requestBodySource } from "../core/runtime.ts";
+import { inspectRequestBody } from "../core/runtime.ts";
 import { markResend } from "../plugins/resend.ts";
 import { discardBody } from "../core/discard_body.ts";
 
@@ -49,8 +49,15 @@ export const planRedirectReplay = (built: Request, init: RequestInit | undefined
   const body = init?.body;
   if (body !== undefined && body !== null) return isOneShot(body) ? ONE_SHOT : { kind: "init", body };
   if (!(input instanceof Request) || built.method === "GET" || built.method === "HEAD") return NONE;
-  const source = requestBodySource(built);
-  return source === "none" ? NONE : source === "buffered" ? { kind: "copy", copy: built.clone() } : ONE_SHOT;
+  const source = inspectRequestBody(built);
+  if (source.kind !== "buffered") return source.kind === "none" ? NONE : ONE_SHOT;
+  // What the body was made from, where the runtime keeps it (Deno): sent again as it is, without a clone, whose
+  // tee would hold an in-process app's `body.cancel()` until the copy is read. FormData is cloned: built again it
+  // would get a new multipart boundary under the old Content-Type.
+  const value = source.value;
+  return typeof value === "string" || value instanceof Uint8Array || value instanceof Blob
+    ? { kind: "init", body: value as BodyInit }
+    : { kind: "copy", copy: built.clone() };
 };
 
 /** The plan of a follow-up request built by `nextRequest` (its body, when any, is bytes: replayable). */

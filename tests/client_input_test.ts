@@ -353,3 +353,29 @@ test("client input: a method that is not a string is made one, as WebIDL does fo
   assert.ok(symbol instanceof LocalProtocolError, String(symbol));
   assert.match(symbol.detail, /^init\.method is a symbol that cannot be made a string/);
 });
+
+bothLanes(
+  "client input: a Request input whose body was looked at is re-sent on a 307 where the runtime keeps its source",
+  async ({ call }) => {
+    // The app cancels the body of the request it redirects, as a server that does not read it would.
+    await using client = Client.make({
+      transport: HandlerTransport.make(async (request) => {
+        if (new URL(request.url).pathname === "/old") {
+          await request.body?.cancel();
+          return new Response(null, { status: 307, headers: { location: "/new" } });
+        }
+        return new Response(`${request.method} ${await request.text()}`);
+      }),
+    });
+    const request = new Request("http://app.test/old", { method: "POST", body: "payload" });
+    assert.ok(request.body !== null); // looked at, not read
+    const outcome = await call(client, request).then((r) => r.text(), (e) => e);
+    if (runtimeName === "deno") {
+      // Deno keeps the string the body was made from: sent again from it (a clone's tee would hold the cancel).
+      assert.equal(outcome, "POST payload");
+    } else {
+      // Bun's Request turns a body that was looked at into a stream: a 307 cannot re-send it (fetch's rule).
+      assert.ok(outcome instanceof RedirectRefused, String(outcome));
+    }
+  },
+);
