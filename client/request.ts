@@ -326,6 +326,15 @@ const INIT_ENUMS: Readonly<Record<string, ReadonlyArray<string>>> = {
 /** Methods the Fetch standard forbids (Deno refuses them; Bun's fetch sends CONNECT and TRACE). */
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
+/** WebIDL's string of `value`, or `undefined` when it has none (a symbol, a throwing `toString`). */
+const stringOf = (value: unknown): string | undefined => {
+  try {
+    return typeof value === "symbol" ? undefined : String(value);
+  } catch {
+    return undefined;
+  }
+};
+
 /** Which member of `init` the runtime refused, and what it takes instead; `undefined` when none is wrong. */
 const initProblem = (init: RequestInit | undefined, method: string): string | undefined => {
   if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function") {
@@ -341,7 +350,8 @@ const initProblem = (init: RequestInit | undefined, method: string): string | un
   }
   for (const name in INIT_ENUMS) {
     const value = (init as Record<string, unknown>)[name];
-    if (value !== undefined && !INIT_ENUMS[name]!.includes(String(value))) {
+    const text = value === undefined ? undefined : stringOf(value);
+    if (value !== undefined && (text === undefined || !INIT_ENUMS[name]!.includes(text))) {
       const allowed = INIT_ENUMS[name]!.filter((v) => v !== "").map((v) => JSON.stringify(v)).join(", ");
       return `init.${name} is ${typeof value === "string" ? JSON.stringify(value) : `a ${typeof value}`}: ` +
         `use one of ${allowed}`;
@@ -361,19 +371,11 @@ const classifyBuildError = (
 ): InvalidUrl | LocalProtocolError => {
   const url = target instanceof Request ? target.url : String(target);
   const body = init?.body;
-  if (body instanceof ReadableStream) {
-    // A stream is read once: one a reader holds, or that was read, cannot be sent (fetch's TypeError says no more).
-    let fresh = true;
-    try {
-      new Request("http://body.test/", { method: "POST", body, duplex: "half" } as RequestInit);
-    } catch {
-      fresh = false;
-    }
-    if (!fresh) {
-      return new LocalProtocolError({ method, url }, {
-        detail: "init.body is a ReadableStream that is locked or already read: a stream is sent once; pass a new one",
-      });
-    }
+  // A stream is read once: one a reader holds (reading it to the end keeps it locked) cannot be sent.
+  if (body instanceof ReadableStream && body.locked) {
+    return new LocalProtocolError({ method, url }, {
+      detail: "init.body is a ReadableStream that is locked or already read: a stream is sent once; pass a new one",
+    });
   }
   if (init?.headers !== undefined) {
     // Was it the headers? Headers built from them tell.

@@ -286,6 +286,11 @@ bothLanes(
       ["redirect", { redirect: "nope" }, /^init\.redirect is "nope": use one of "follow", "error", "manual"$/],
       ["mode", { mode: "sideways" }, /^init\.mode is "sideways": use one of /],
       ["credentials", { credentials: 1 }, /^init\.credentials is a number: use one of "omit"/],
+      [
+        "referrerPolicy",
+        { referrerPolicy: Symbol("r") },
+        /^init\.referrerPolicy is a symbol: use one of "no-referrer"/,
+      ],
       ["init", "x", /^init is a string: pass an object \(fetch's RequestInit\) or nothing$/],
       ["CONNECT", { method: "CONNECT" }, /^the method CONNECT is forbidden by fetch/],
       ["TRACE", { method: "TRACE" }, /^the method TRACE is forbidden by fetch/],
