@@ -10,14 +10,14 @@ import { bodySource, rememberBody } from "../core/body_source.ts";
 import { runLane, Transport } from "../core/transport.ts";
 import type { Normalised } from "./balance.ts";
 import { type BalanceStrategy, makePicker, neverLeft, soonest, Upstream, type UpstreamState } from "./balance_pool.ts";
-import { originOf } from "./http_facts.ts";
+import { authorityEnd } from "./http_facts.ts";
 import { planReplay, type Replay } from "./replay.ts";
 import { markResend, resendOf } from "./resend.ts";
 
 /** `request` aimed at `origin` (its path, query, method, headers, body and signal kept). */
 const retarget = (request: Request, origin: string): Request => {
   const source = bodySource(request);
-  const copy = new Request(origin + request.url.slice(originOf(request.url).length), request);
+  const copy = new Request(origin + request.url.slice(authorityEnd(request.url)), request);
   if (typeof source === "object") rememberBody(copy, source.body);
   const resend = resendOf(request);
   if (resend !== undefined) markResend(copy, resend.count, resend.reason);

@@ -242,3 +242,20 @@ test("circuitBreaker: an unseen key reads as closed without being created", () =
   const client = Client.make({ transport: HandlerTransport.make(() => new Response()), plugins: [breaker] });
   assert.deepEqual(client.explain("http://app.test/").plugins, ["circuitBreaker"]);
 });
+
+bothLanes(
+  "circuitBreaker: the per-origin key leaves userinfo out, so no password reaches CircuitOpen",
+  async ({ call }) => {
+    const breaker = circuitBreaker({ trip: { consecutive: 1 }, openFor: 60_000 });
+    await withScripted([503], [breaker], async (server, client) => {
+      const withUser = server.url.replace("http://", "http://ada:s3cret@");
+      assert.equal(await drain(await call(client, `${withUser}/x`)), 503);
+      const refused = await call(client, `${withUser}/x`).catch((e) => e);
+      assert.ok(refused instanceof CircuitOpen, String(refused));
+      assert.equal(refused.key, server.url, "the origin, without ada:s3cret@");
+      assert.ok(!/s3cret/.test(refused.message) && !/s3cret/.test(JSON.stringify(refused)), refused.message);
+      // Other credentials for the same origin share its circuit.
+      assert.ok((await call(client, `${server.url}/x`).catch((e) => e)) instanceof CircuitOpen);
+    });
+  },
+);

@@ -299,3 +299,17 @@ test("tracing: client.explain names it, and bad options are refused", () => {
   assert.throws(() => tracing({ tracer: {} as never }), /tracing\.tracer/);
   assert.throws(() => tracing({ propagate: "zipkin" as never }), /tracing\.propagate/);
 });
+
+bothLanes("tracing: userinfo in the URL never reaches a span (server.address is the host)", async ({ call }) => {
+  const { tracer, spans } = memoryTracer();
+  await withScripted([200], [tracing({ tracer })], async (server, client) => {
+    const withUser = server.url.replace("http://", "http://ada:s3cret@");
+    await (await call(client, `${withUser}/x`)).text();
+    const a = attrs(spans[0]!);
+    assert.equal(a["server.address"], "127.0.0.1");
+    assert.equal(a["server.port"], server.port);
+    for (const [name, value] of Object.entries(a)) {
+      assert.ok(!/ada|s3cret/.test(String(value)), `${name} = ${value}`);
+    }
+  });
+});
