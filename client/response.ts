@@ -8,6 +8,7 @@ import { Effect } from "effect";
 import type { StandardSchemaV1 } from "effect/StandardSchema";
 import { DecodingError, type DecodingIssue, HttpStatusError, type RequestLike } from "../core/errors.ts";
 import { NETWORK_RESPONSE, responseUrlOf } from "../core/transport.ts";
+import { setResponseUrl } from "../core/runtime.ts";
 
 /**
  * Which request produced a response, so response errors can name it. A
@@ -26,7 +27,8 @@ type WithOrigin = Response & { [ORIGIN]?: RequestLike };
 export const rememberRequest = (response: Response, request: RequestLike): void => {
   (response as WithOrigin)[ORIGIN] = request;
   if (!(NETWORK_RESPONSE in response) && response.url === "") {
-    Object.defineProperty(response, "url", { value: responseUrlOf(request), configurable: true });
+    const url = responseUrlOf(request);
+    if (!setResponseUrl(response, url)) Object.defineProperty(response, "url", { value: url, configurable: true });
   }
 };
 

@@ -130,3 +130,44 @@ const NO_BODY = Object.freeze({ kind: "none" as const });
 const STREAM = Object.freeze({ kind: "stream" as const });
 const UNKNOWN = Object.freeze({ kind: "unknown" as const });
 const BUFFERED = Object.freeze({ kind: "buffered" as const });
+
+/** Deno's Response keeps its URL list in a symbol-keyed slot (described `response`); `null` where there is none. */
+let responseSlot: symbol | null | undefined;
+
+/** The slot, found once on a probe Response and trusted only if writing it gives the URL fetch would (no fragment). */
+const findResponseSlot = (): symbol | null => {
+  if (runtime.name !== "deno") return null;
+  const probe = new Response(null);
+  for (const symbol of Object.getOwnPropertySymbols(probe)) {
+    if (symbol.description !== "response") continue;
+    const inner = (probe as unknown as Record<symbol, { urlList?: unknown } | undefined>)[symbol];
+    if (inner === undefined || !Array.isArray(inner.urlList)) return null;
+    inner.urlList.push("http://probe.test/a#f");
+    return probe.url === "http://probe.test/a" && probe.clone().url === "http://probe.test/a" ? symbol : null;
+  }
+  return null;
+};
+
+/**
+ * Gives a Response that has no URL (one built with `new Response`) the URL
+ * `url`, as a fetch response carries one: on Deno by its own URL list
+ * (~0 ns, where an own `url` property costs 0.2–0.3 µs and survives no
+ * `clone()`), checked once on a probe. `false` where the runtime has no such
+ * slot (Bun) or the response already has a URL: the caller defines the
+ * property itself.
+ *
+ * @example
+ * ```ts
+ * import { setResponseUrl } from "./runtime.ts";
+ * const response = new Response("hi");
+ * if (setResponseUrl(response, "http://x.test/a")) console.assert(response.url === "http://x.test/a");
+ * ```
+ */
+export const setResponseUrl = (response: Response, url: string): boolean => {
+  if (responseSlot === undefined) responseSlot = findResponseSlot();
+  if (responseSlot === null) return false;
+  const inner = (response as unknown as Record<symbol, { urlList?: unknown } | undefined>)[responseSlot];
+  if (inner === undefined || !Array.isArray(inner.urlList) || inner.urlList.length !== 0) return false;
+  inner.urlList.push(url);
+  return true;
+};

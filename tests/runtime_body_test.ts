@@ -4,8 +4,8 @@
  * plan rely on it, so a runtime release that changes it fails here first.
  */
 import assert from "node:assert/strict";
-import { requestBodySource } from "../core/runtime.ts";
-import { test } from "./harness.ts";
+import { requestBodySource, setResponseUrl } from "../core/runtime.ts";
+import { runtimeName, test } from "./harness.ts";
 
 const stream = () => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new Uint8Array([1])), c.close()) });
 async function* chunks() {
@@ -30,4 +30,19 @@ test("runtime: a Request's body source is told apart without reading the body", 
   const request = post("payload");
   requestBodySource(request);
   assert.equal(await request.text(), "payload");
+});
+
+test("runtime: a new Response gets a URL through Deno's own URL list, or the caller is told to define one", () => {
+  const response = new Response("hi");
+  const set = setResponseUrl(response, "http://x.test/a");
+  // Deno keeps it in its Response's slot (checked on a probe first); Bun has no slot for it.
+  assert.equal(set, runtimeName === "deno");
+  if (set) {
+    assert.equal(response.url, "http://x.test/a");
+    assert.equal(response.clone().url, "http://x.test/a", "a clone keeps it");
+    assert.equal(response.redirected, false);
+    assert.equal(Object.hasOwn(response, "url"), false, "no own property");
+    assert.equal(setResponseUrl(response, "http://x.test/b"), false, "a response that has a URL keeps it");
+    assert.equal(response.url, "http://x.test/a");
+  }
 });
