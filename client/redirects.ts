@@ -10,7 +10,7 @@
  */
 import { Effect } from "effect";
 import { type ClientError, InvalidUrl, RedirectRefused, TooManyRedirects } from "../core/errors.ts";
-import { inspectRequestBody } from "../core/runtime.ts";
+import { inspectRequestBody, setResponseUrl } from "../core/runtime.ts";
 import { markResend } from "../plugins/resend.ts";
 import { discardBody } from "../core/discard_body.ts";
 
@@ -181,6 +181,6 @@ export const followRedirects = (
 
 /** A response reached through a redirect says so, as `fetch`'s would. */
 const markRedirected = (response: Response, url: string): void => {
-  if (response.url !== url) Object.defineProperty(response, "url", { value: url, configurable: true });
+  if (response.url !== url) setResponseUrl(response, url);
   Object.defineProperty(response, "redirected", { value: true, configurable: true });
 };

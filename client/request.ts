@@ -227,16 +227,13 @@ export const makeRequestBuilder = (
       const normalized = normalizeMethod(method);
       if (normalized !== method) init = { ...init, method: normalized };
     }
-    // A body is sent once: fetch refuses a Request input that was read (Deno's clone() throws, Bun's fetch fails late).
-    if (input instanceof Request && init?.body == null && input.bodyUsed) throw usedBody(input);
-    // fetch refuses a GET or HEAD with a body; Bun's Request builds one and its fetch then fails on it.
-    // The method first: reading a Request's `body` makes Bun forget what the body was made from (a string
-    // would become a stream, which no redirect may re-send).
-    if (init?.body != null || (init?.method !== undefined && input instanceof Request)) {
+    if (init?.body != null) {
       const upper = method.toUpperCase();
-      if ((upper === "GET" || upper === "HEAD") && (init?.body != null || (input as Request).body !== null)) {
-        throw bodyOnGet(upper, urlOf(input), init?.body != null);
-      }
+      if (upper === "GET" || upper === "HEAD") throw bodyOnGet(upper, urlOf(input), true);
+    } else if (input instanceof Request) {
+      // The Request's own body goes with it: refused where fetch refuses it.
+      const refused = refusedBody(input, method);
+      if (refused !== undefined) throw refused;
     }
     const controlled = controlHeader(init?.headers);
     if (controlled !== undefined) {
@@ -286,22 +283,27 @@ const usedBody = (request: Request): LocalProtocolError =>
   });
 
 /**
- * The error for a Request that cannot be sent as it is: its body already
- * read, or a GET or HEAD with a body (Bun's Request builds one; Deno's,
- * like the Fetch standard, refuses to). `undefined` when it can be sent.
+ * The error for a Request whose body cannot be sent as `method` (its own by
+ * default): a body already read (fetch sends a body once), or a GET or HEAD
+ * with a body (Bun's Request builds one; Deno's, like the Fetch standard,
+ * refuses to). `undefined` when it can be sent. The body itself is looked at
+ * only for a GET or HEAD: reading a Request's `body` makes Bun forget what
+ * it was made from (a string would become a stream no redirect may re-send).
  *
  * @example
  * ```ts
  * import { refusedBody } from "./request.ts";
  * refusedBody(new Request("http://x.test/")); // undefined
+ * refusedBody(new Request("http://x.test/", { method: "POST", body: "x" }), "GET")?._tag; // "LocalProtocolError"
  * ```
  */
-export const refusedBody = (request: Request): LocalProtocolError | undefined =>
-  request.bodyUsed
-    ? usedBody(request)
-    : (request.method === "GET" || request.method === "HEAD") && request.body !== null
-    ? bodyOnGet(request.method, request.url, false)
+export const refusedBody = (request: Request, method: string = request.method): LocalProtocolError | undefined => {
+  if (request.bodyUsed) return usedBody(request);
+  const upper = method.toUpperCase();
+  return (upper === "GET" || upper === "HEAD") && request.body !== null
+    ? bodyOnGet(upper, request.url, false)
     : undefined;
+};
 
 /** The RequestInit members with a fixed set of values (the Fetch standard's enums). */
 const INIT_ENUMS: Readonly<Record<string, ReadonlyArray<string>>> = {

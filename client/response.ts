@@ -27,8 +27,7 @@ type WithOrigin = Response & { [ORIGIN]?: RequestLike };
 export const rememberRequest = (response: Response, request: RequestLike): void => {
   (response as WithOrigin)[ORIGIN] = request;
   if (!(NETWORK_RESPONSE in response) && response.url === "") {
-    const url = responseUrlOf(request);
-    if (!setResponseUrl(response, url)) Object.defineProperty(response, "url", { value: url, configurable: true });
+    setResponseUrl(response, responseUrlOf(request));
   }
 };
 

@@ -149,25 +149,24 @@ const findResponseSlot = (): symbol | null => {
 };
 
 /**
- * Gives a Response that has no URL (one built with `new Response`) the URL
- * `url`, as a fetch response carries one: on Deno by its own URL list
- * (~0 ns, where an own `url` property costs 0.2–0.3 µs and survives no
- * `clone()`), checked once on a probe. `false` where the runtime has no such
- * slot (Bun) or the response already has a URL: the caller defines the
- * property itself.
+ * Gives `response` the URL `url`, as a fetch response carries one: on Deno,
+ * for a response that has none yet (one built with `new Response`), by its
+ * own URL list (~0 ns, where an own `url` property costs 0.2–0.3 µs; a
+ * `clone()` keeps it), checked once on a probe; elsewhere (Bun, or a
+ * response that has a URL) by an own `url` property. Returns `response`.
  *
  * @example
  * ```ts
  * import { setResponseUrl } from "./runtime.ts";
- * const response = new Response("hi");
- * if (setResponseUrl(response, "http://x.test/a")) console.assert(response.url === "http://x.test/a");
+ * console.assert(setResponseUrl(new Response("hi"), "http://x.test/a").url === "http://x.test/a");
  * ```
  */
-export const setResponseUrl = (response: Response, url: string): boolean => {
+export const setResponseUrl = (response: Response, url: string): Response => {
   if (responseSlot === undefined) responseSlot = findResponseSlot();
-  if (responseSlot === null) return false;
-  const inner = (response as unknown as Record<symbol, { urlList?: unknown } | undefined>)[responseSlot];
-  if (inner === undefined || !Array.isArray(inner.urlList) || inner.urlList.length !== 0) return false;
-  inner.urlList.push(url);
-  return true;
+  const inner = responseSlot === null
+    ? undefined
+    : (response as unknown as Record<symbol, { urlList?: unknown } | undefined>)[responseSlot];
+  if (inner !== undefined && Array.isArray(inner.urlList) && inner.urlList.length === 0) inner.urlList.push(url);
+  else Object.defineProperty(response, "url", { value: url, configurable: true });
+  return response;
 };

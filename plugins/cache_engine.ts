@@ -27,6 +27,7 @@ import {
 } from "./cache_policy.ts";
 import { type CacheEntry, entrySize, MemoryStore } from "./cache_store.ts";
 import { discardBody } from "../core/discard_body.ts";
+import { setResponseUrl } from "../core/runtime.ts";
 
 /** What the engine was configured with (checked by cache.ts). */
 export interface EngineConfig {
@@ -107,10 +108,8 @@ const scanHeaders = (headers: Headers): Seen => {
 };
 
 /** `response` with `url` set to the request's, as a fetch response has it. */
-const withUrl = (response: Response, url: string): Response => {
-  if (response.url !== url) Object.defineProperty(response, "url", { value: url, configurable: true });
-  return response;
-};
+const withUrl = (response: Response, url: string): Response =>
+  response.url === url ? response : setResponseUrl(response, url);
 
 /**
  * The engine: a store plus the decisions.

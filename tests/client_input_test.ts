@@ -190,7 +190,7 @@ test("http transport: a Request whose body was read is LocalProtocolError (not s
   }
 });
 
-test("client input: client.send refuses a GET Request with a body, which only Bun's Request lets you build", async () => {
+test("client input: client.send and client.fetch refuse a GET Request with a body, which only Bun's Request builds", async () => {
   let reached = 0;
   await using client = Client.make({ transport: HandlerTransport.make(() => (reached++, new Response("sent"))) });
   let request: Request;
@@ -207,6 +207,10 @@ test("client input: client.send refuses a GET Request with a body, which only Bu
   const error = exit._tag === "Failure" ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error : undefined;
   assert.ok(error instanceof LocalProtocolError, String(exit));
   assert.match(error.detail, /a GET request cannot have a body/);
+  // The Promise face, the Request given as it is (no init).
+  const viaFetch = await client.fetch(new Request("http://app.test/", { method: "GET", body: "x" })).catch((e) => e);
+  assert.ok(viaFetch instanceof LocalProtocolError, String(viaFetch));
+  assert.match(viaFetch.detail, /a GET request cannot have a body \(the Request's was given\)/);
   assert.equal(reached, 0);
   // Handed to the network transport directly, Bun's fetch refuses it before connecting: not sent, typed so.
   const network = HttpTransport.make({ trustEnv: false });

@@ -14,6 +14,7 @@ import { ConnectError, type RequestLike, type TransportError, TransportErrorBase
 import { redactText } from "../../core/redact.ts";
 import type { HttpVersion } from "../../core/http_version.ts";
 import { responseUrlOf } from "../../core/transport.ts";
+import { setResponseUrl } from "../../core/runtime.ts";
 import type { BodyHooks } from "./body.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
 
@@ -202,7 +203,7 @@ export interface EngineFactory {
  * ```
  */
 export const withUrl = (response: Response, request: Request): Response =>
-  Object.defineProperty(response, "url", { value: responseUrlOf(request), configurable: true });
+  setResponseUrl(response, responseUrlOf(request));
 
 /** Where the node engines put the version they read off the connection. */
 const SPOKEN: unique symbol = Symbol("switchyard/http-version");
