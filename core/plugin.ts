@@ -17,8 +17,9 @@
  * @module
  */
 import { Effect } from "effect";
-import { isTransportError, type TransportError } from "./errors.ts";
+import { isTransportError, LocalProtocolError, type TransportError } from "./errors.ts";
 import { fail, func, optional } from "./options.ts";
+import { headerRefusal } from "./runtime.ts";
 import { Transport } from "./transport.ts";
 
 /**
@@ -132,31 +133,48 @@ const isPromise = (u: unknown): u is Promise<unknown> =>
 const settle = <A>(result: StepResult<A>): A | Promise<A> =>
   Effect.isEffect(result) ? Effect.runPromise(result) : result;
 
-/** The Effect-lane value of a step's result. */
-const lift = <A>(result: StepResult<A>): Effect.Effect<A, TransportError> => {
-  if (Effect.isEffect(result)) return result;
-  if (!isPromise(result)) return Effect.succeed(result as A);
-  return Effect.flatten(
-    Effect.promise(() =>
-      (result as Promise<A>).then(
-        Effect.succeed,
-        (error) => isTransportError(error) ? Effect.fail(error) : Effect.die(error),
-      )
-    ),
-  );
+/**
+ * A step's failure as the call's: a `TransportError` as it is; a header the
+ * runtime's `Headers` refused (a value with CR or LF, which Deno's message
+ * quotes: a token read from a file with its newline would reach a span or a
+ * log) as a `LocalProtocolError` naming the plugin, not the value; anything
+ * else unchanged (a bug in the step).
+ */
+const stepFailure = (name: string, request: Request, error: unknown): unknown => {
+  if (isTransportError(error)) return error;
+  const refused = headerRefusal(error);
+  if (refused === undefined) return error;
+  return new LocalProtocolError(request, {
+    detail: refused === "value"
+      ? `plugin "${name}" set a header value with CR, LF or NUL (refused; the value is not shown)`
+      : `plugin "${name}" set a header whose name is not an HTTP token`,
+  });
 };
 
-/** Calls a step on the Effect lane: a thrown TransportError fails, anything else thrown is a defect. */
-const call = <A>(step: () => StepResult<A>): Effect.Effect<A, TransportError> =>
+/** A step's failure on the Effect lane: a typed failure (see `stepFailure`), else a defect. */
+const failStep = (name: string, request: Request, error: unknown): Effect.Effect<never, TransportError> => {
+  const failure = stepFailure(name, request, error);
+  return isTransportError(failure) ? Effect.fail(failure) : Effect.die(failure);
+};
+
+/**
+ * Calls a step on the Effect lane, in the caller's fiber: a thrown or
+ * rejected failure, and an Effect step's defect, go through `failStep`.
+ */
+const call = <A>(name: string, request: Request, step: () => StepResult<A>): Effect.Effect<A, TransportError> =>
   Effect.suspend(() => {
+    const failed = (error: unknown) => failStep(name, request, error);
     try {
-      return lift(step());
+      const result = step();
+      if (Effect.isEffect(result)) return Effect.catchDefect(result, failed);
+      if (!isPromise(result)) return Effect.succeed(result as A);
+      return Effect.flatten(Effect.promise(() => (result as Promise<A>).then(Effect.succeed, failed)));
     } catch (error) {
-      return isTransportError(error) ? Effect.fail(error) : Effect.die(error);
+      return failed(error);
     }
   });
 
-const effectLane = (next: Transport, perRequest: () => Steps) => (request: Request) =>
+const effectLane = (name: string, next: Transport, perRequest: () => Steps) => (request: Request) =>
   Effect.suspend(() => {
     const s = perRequest();
     const onResponse = s.onResponse;
@@ -170,50 +188,74 @@ const effectLane = (next: Transport, perRequest: () => Steps) => (request: Reque
         onSuccess: (response) =>
           onResponse === undefined
             ? Effect.succeed(response)
-            : Effect.map(call(() => onResponse(response, sent)), (out) => out ?? response),
+            : Effect.map(call(name, sent, () => onResponse(response, sent)), (out) => out ?? response),
         onFailure: (error) =>
           onError === undefined
             ? Effect.fail(error)
-            : Effect.flatMap(call(() => onError(error, sent)), (out) => out ? Effect.succeed(out) : Effect.fail(error)),
+            : Effect.flatMap(call(name, sent, () => onError(error, sent)), (out) =>
+              out ? Effect.succeed(out) : Effect.fail(error)),
       });
     };
     const onRequest = s.onRequest;
-    return onRequest === undefined ? send(undefined) : Effect.flatMap(call(() => onRequest(request)), send);
+    return onRequest === undefined
+      ? send(undefined)
+      : Effect.flatMap(call(name, request, () => onRequest(request)), send);
   });
 
-const promiseLane = (next: Transport, perRequest: () => Steps) => (request: Request): Promise<Response> => {
-  try {
-    const s = perRequest();
-    const onResponse = s.onResponse;
-    const onError = s.onError;
-    const send = (replacement: void | Request | Response): Promise<Response> => {
-      if (replacement instanceof Response) return Promise.resolve(replacement);
-      const sent = replacement instanceof Request ? replacement : request;
-      const answer = next.fetch(sent);
-      if (onResponse === undefined && onError === undefined) return answer;
-      return answer.then(
-        onResponse === undefined ? undefined : (response) => {
-          const out = settle(onResponse(response, sent));
-          return isPromise(out) ? out.then((o) => o ?? response) : out ?? response;
-        },
-        onError === undefined ? undefined : (error) => {
-          if (!isTransportError(error)) throw error;
-          const out = settle(onError(error, sent));
-          const recover = (o: void | Response) => {
-            if (o) return o;
-            throw error;
-          };
-          return isPromise(out) ? out.then(recover) : recover(out);
-        },
-      );
-    };
-    if (s.onRequest === undefined) return send(undefined);
-    const replacement = settle(s.onRequest(request));
-    return isPromise(replacement) ? replacement.then(send) : send(replacement);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-};
+const promiseLane =
+  (name: string, next: Transport, perRequest: () => Steps) => (request: Request): Promise<Response> => {
+    try {
+      const s = perRequest();
+      const onResponse = s.onResponse;
+      const onError = s.onError;
+      const send = (replacement: void | Request | Response): Promise<Response> => {
+        if (replacement instanceof Response) return Promise.resolve(replacement);
+        const sent = replacement instanceof Request ? replacement : request;
+        const answer = next.fetch(sent);
+        if (onResponse === undefined && onError === undefined) return answer;
+        const rejected = (error: unknown): never => {
+          throw stepFailure(name, sent, error);
+        };
+        return answer.then(
+          onResponse === undefined ? undefined : (response) => {
+            let out: void | Response | Promise<void | Response>;
+            try {
+              out = settle(onResponse(response, sent));
+            } catch (error) {
+              return rejected(error);
+            }
+            return isPromise(out) ? out.then((o) => o ?? response, rejected) : out ?? response;
+          },
+          onError === undefined ? undefined : (error) => {
+            if (!isTransportError(error)) throw error;
+            let out: void | Response | Promise<void | Response>;
+            try {
+              out = settle(onError(error, sent));
+            } catch (thrown) {
+              return rejected(thrown);
+            }
+            const recover = (o: void | Response) => {
+              if (o) return o;
+              throw error;
+            };
+            return isPromise(out) ? out.then(recover, rejected) : recover(out);
+          },
+        );
+      };
+      if (s.onRequest === undefined) return send(undefined);
+      let replacement: void | Request | Response | Promise<void | Request | Response>;
+      try {
+        replacement = settle(s.onRequest(request));
+      } catch (error) {
+        throw stepFailure(name, request, error);
+      }
+      return isPromise(replacement)
+        ? replacement.then(send, (error) => Promise.reject(stepFailure(name, request, error)))
+        : send(replacement);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
 
 const step = optional(func<(...args: never[]) => unknown>("a function"));
 
@@ -238,8 +280,8 @@ const steps = (first: NamedSteps | string, factory?: () => Steps): Plugin => {
   const plugin: Plugin = (next) =>
     Transport.wrap(next, {
       name,
-      handle: effectLane(next, perRequest),
-      fetch: promiseLane(next, perRequest),
+      handle: effectLane(name, next, perRequest),
+      fetch: promiseLane(name, next, perRequest),
     });
   Object.defineProperty(plugin, "name", { value: name });
   return plugin;

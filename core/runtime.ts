@@ -170,3 +170,31 @@ export const setResponseUrl = (response: Response, url: string): Response => {
   else Object.defineProperty(response, "url", { value: url, configurable: true });
   return response;
 };
+
+/**
+ * What the runtime's `Headers` refused, told from the `TypeError` it threw:
+ * `"value"` (CR, LF or NUL inside a value), `"name"` (not an HTTP token), or
+ * `undefined` for any other error. Deno's messages quote the value
+ * (`Invalid header value: "…"`), Bun's name the header (`Header 'a' has
+ * invalid value`); both say `Invalid header name` for a name. A caller that
+ * reports the refusal must not pass the message on: the value may be a
+ * secret. tests/runtime_body_test.ts checks both runtimes' messages.
+ *
+ * @example
+ * ```ts
+ * import { headerRefusal } from "./runtime.ts";
+ * try {
+ *   new Headers().set("authorization", "Bearer a\r\nb");
+ * } catch (error) {
+ *   console.assert(headerRefusal(error) === "value");
+ * }
+ * ```
+ */
+export const headerRefusal = (error: unknown): "value" | "name" | undefined => {
+  if (!(error instanceof TypeError)) return undefined;
+  const message = error.message;
+  if (message.startsWith("Invalid header value: ") || /^Header '[^']*' has invalid value$/.test(message)) {
+    return "value";
+  }
+  return message.startsWith("Invalid header name: ") ? "name" : undefined;
+};

@@ -11,6 +11,7 @@ import {
   HandlerTransport,
   hooks,
   InvalidOptions,
+  LocalProtocolError,
   MockTransport,
   Plugin,
   ReadError,
@@ -162,6 +163,36 @@ bothLanes(
       plugins: [Plugin.steps({ name: "buggy", onResponse: () => Promise.reject(bug) })],
     });
     assert.equal(await call(client, "http://app.test/").catch((e) => e), bug);
+  },
+);
+
+bothLanes(
+  "steps: a header value with CR or LF set by a step is a LocalProtocolError naming the plugin, never the value",
+  async ({ call }) => {
+    // Deno's Headers quote the value in their TypeError: a token read with its line break would reach a span or a log.
+    const secret = "Bearer s3cret\r\nx-injected: 1";
+    const setIt = (headers: Headers) => void headers.set("authorization", secret);
+    const cases: Array<[string, Plugin]> = [
+      ["a sync hook", hooks({ request: [(r) => setIt(r.headers)] })],
+      ["an async step", Plugin.steps({ name: "async", onRequest: async (r) => setIt(r.headers) })],
+      ["an Effect step", Plugin.steps({ name: "effect", onRequest: (r) => Effect.sync(() => setIt(r.headers)) })],
+      ["a response step", Plugin.steps({ name: "late", onResponse: (response) => setIt(response.headers) })],
+      ["a bad name", Plugin.steps({ name: "named", onRequest: (r) => void r.headers.set("bad name", "v") })],
+    ];
+    for (const [label, plugin] of cases) {
+      const mock = MockTransport.make(() => new Response("ok"));
+      await using client = Client.make({ transport: mock, plugins: [plugin] });
+      const error = await call(client, "http://api.test/").catch((e) => e);
+      assert.ok(error instanceof LocalProtocolError, `${label}: ${error}`);
+      const name = (plugin as { name: string }).name;
+      assert.match(error.message, new RegExp(`plugin "${name}" set a header`), label);
+      assert.doesNotMatch(`${error.message} ${JSON.stringify(error)} ${String(error.cause)}`, /s3cret/, label);
+      assert.equal(
+        mock.calls.length,
+        label === "a response step" ? 1 : 0,
+        `${label}: sent only when the step ran after`,
+      );
+    }
   },
 );
 

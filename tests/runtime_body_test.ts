@@ -4,7 +4,7 @@
  * plan rely on it, so a runtime release that changes it fails here first.
  */
 import assert from "node:assert/strict";
-import { requestBodySource, setResponseUrl } from "../core/runtime.ts";
+import { headerRefusal, requestBodySource, setResponseUrl } from "../core/runtime.ts";
 import { runtimeName, test } from "./harness.ts";
 
 const stream = () => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new Uint8Array([1])), c.close()) });
@@ -41,4 +41,25 @@ test("runtime: a new Response gets a URL through Deno's own URL list, elsewhere 
   if (runtimeName === "deno") assert.equal(response.clone().url, "http://x.test/a", "a clone keeps it");
   // A response that has a URL gets the new one as an own property, on both.
   assert.equal(setResponseUrl(response, "http://x.test/b").url, "http://x.test/b");
+});
+
+test("runtime: the Headers' refusals are told apart from their messages (which, on Deno, quote the value)", () => {
+  const refusal = (set: () => void) => {
+    try {
+      set();
+    } catch (error) {
+      return headerRefusal(error);
+    }
+    return "accepted";
+  };
+  for (const value of ["a\r\nb", "a\nb", "a\rb", "a\0b"]) {
+    assert.equal(refusal(() => new Headers().set("x-secret", value)), "value", JSON.stringify(value));
+    assert.equal(refusal(() => new Headers().append("x-secret", value)), "value", JSON.stringify(value));
+    assert.equal(refusal(() => new Headers({ "x-secret": value })), "value", JSON.stringify(value));
+  }
+  assert.equal(refusal(() => new Headers().set("bad name", "v")), "name");
+  // Trailing whitespace, CR and LF included, is stripped, not refused.
+  assert.equal(refusal(() => new Headers().set("x", "v\r\n")), "accepted");
+  assert.equal(headerRefusal(new TypeError("Invalid URL")), undefined);
+  assert.equal(headerRefusal(new Error("Invalid header value: x")), undefined, "only the runtime's TypeError");
 });
