@@ -174,7 +174,10 @@ bothLanes(
     const setIt = (headers: Headers) => void headers.set("authorization", secret);
     const cases: Array<[string, Plugin]> = [
       ["a sync hook", hooks({ request: [(r) => setIt(r.headers)] })],
-      ["an async step", Plugin.steps({ name: "async", onRequest: async (r) => setIt(r.headers) })],
+      [
+        "an async step",
+        Plugin.steps({ name: "async", onRequest: (r) => Promise.resolve().then(() => setIt(r.headers)) }),
+      ],
       ["an Effect step", Plugin.steps({ name: "effect", onRequest: (r) => Effect.sync(() => setIt(r.headers)) })],
       ["a response step", Plugin.steps({ name: "late", onResponse: (response) => setIt(response.headers) })],
       ["a bad name", Plugin.steps({ name: "named", onRequest: (r) => void r.headers.set("bad name", "v") })],
