@@ -10,7 +10,7 @@ import { bodySource, rememberBody } from "../core/body_source.ts";
 import { runLane, Transport } from "../core/transport.ts";
 import type { Normalised } from "./balance.ts";
 import { type BalanceStrategy, makePicker, neverLeft, soonest, Upstream, type UpstreamState } from "./balance_pool.ts";
-import { authorityEnd } from "./http_facts.ts";
+import { authorityEnd } from "../core/url_scan.ts";
 import { planReplay, type Replay } from "./replay.ts";
 import { markResend, resendOf } from "./resend.ts";
 

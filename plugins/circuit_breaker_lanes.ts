@@ -10,7 +10,8 @@ import type { Plugin } from "../core/plugin.ts";
 import { Transport } from "../core/transport.ts";
 import type { CircuitBreakerOptions } from "./circuit_breaker.ts";
 import { Circuit, type CircuitPolicy, type CircuitState, type CircuitVerdict } from "./circuit_state.ts";
-import { originOf, retryAfterMs } from "./http_facts.ts";
+import { originOf } from "../core/url_scan.ts";
+import { retryAfterMs } from "./http_facts.ts";
 
 const FAILURE_STATUSES = new Set([408, 500, 502, 503, 504]);
 /** Errors that say nothing about the upstream's health: the caller's own mistakes, and other plugins' refusals. */

@@ -1,55 +1,13 @@
 /**
  * Small facts about requests and responses that several plugins read: a
- * URL's origin without `new URL` (on the hot path of `circuitBreaker`), its
- * server address and port (for spans), and how long a `Retry-After` asks to
- * wait (Effect's own parser: whole seconds or an HTTP-date).
+ * URL's server address and port (for spans), and how long a `Retry-After`
+ * asks to wait (Effect's own parser: whole seconds or an HTTP-date).
  *
  * @module
  */
 import { Duration, Result } from "effect";
 import * as Headers from "effect/http/Headers";
-
-/**
- * Where the path (or query, or fragment) of an absolute URL starts: the end
- * of its authority.
- *
- * @example
- * ```ts
- * import { authorityEnd } from "./http_facts.ts";
- * authorityEnd("https://api.test:8443/a/b?c"); // 21
- * ```
- */
-export const authorityEnd = (url: string): number => {
-  const start = url.indexOf("//");
-  if (start < 0) return url.length;
-  for (let i = start + 2; i < url.length; i++) {
-    const c = url.charCodeAt(i);
-    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) return i;
-  }
-  return url.length;
-};
-
-/**
- * `scheme://host[:port]` of an absolute URL as a `Request` normalises it
- * (lower-case scheme and host), by one scan instead of a `new URL` (which
- * costs far more than the rest of a breaker's work). Userinfo is left out:
- * a Request keeps `user:password@` in its URL, and an origin is a key that
- * errors, spans and health endpoints show.
- *
- * @example
- * ```ts
- * import { originOf } from "./http_facts.ts";
- * originOf("https://api.test:8443/a/b?c"); // "https://api.test:8443"
- * originOf("https://ada:s3cret@api.test/"); // "https://api.test"
- * ```
- */
-export const originOf = (url: string): string => {
-  const start = url.indexOf("//");
-  if (start < 0) return url;
-  const end = authorityEnd(url);
-  const at = url.lastIndexOf("@", end - 1);
-  return at < start ? url.slice(0, end) : url.slice(0, start + 2) + url.slice(at + 1, end);
-};
+import { originOf } from "../core/url_scan.ts";
 
 /**
  * The server address and port of an absolute URL as OpenTelemetry wants

@@ -20,18 +20,10 @@
  * @module
  */
 import { ReadTimeout } from "../../core/errors.ts";
+import { originOf } from "../../core/url_scan.ts";
 import { type Engine, markedOr } from "./engine.ts";
 import { Http1Chosen, type Http2Engine } from "./node_http2.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
-
-/** `new URL(url).origin`, without parsing: a `Request`'s URL is already normalised (userinfo is skipped). */
-const originOf = (url: string): string => {
-  const start = url.indexOf("//") + 2;
-  const slash = url.indexOf("/", start);
-  const end = slash < 0 ? url.length : slash;
-  const at = url.lastIndexOf("@", end);
-  return at >= start ? url.slice(0, start) + url.slice(at + 1, end) : url.slice(0, end);
-};
 
 /**
  * Builds the engine that sends a request over HTTP/2 when it may, and through `fetch` otherwise.
