@@ -163,15 +163,17 @@ const failStep = (name: string, request: Request, error: unknown): Effect.Effect
  */
 const call = <A>(name: string, request: Request, step: () => StepResult<A>): Effect.Effect<A, TransportError> =>
   Effect.suspend(() => {
-    const failed = (error: unknown) => failStep(name, request, error);
+    let result: StepResult<A>;
     try {
-      const result = step();
-      if (Effect.isEffect(result)) return Effect.catchDefect(result, failed);
-      if (!isPromise(result)) return Effect.succeed(result as A);
-      return Effect.flatten(Effect.promise(() => (result as Promise<A>).then(Effect.succeed, failed)));
+      result = step();
     } catch (error) {
-      return failed(error);
+      return failStep(name, request, error);
     }
+    if (!Effect.isEffect(result) && !isPromise(result)) return Effect.succeed(result as A);
+    const failed = (error: unknown) => failStep(name, request, error);
+    return Effect.isEffect(result)
+      ? Effect.catchDefect(result, failed)
+      : Effect.flatten(Effect.promise(() => (result as Promise<A>).then(Effect.succeed, failed)));
   });
 
 const effectLane = (name: string, next: Transport, perRequest: () => Steps) => (request: Request) =>
@@ -202,6 +204,11 @@ const effectLane = (name: string, next: Transport, perRequest: () => Steps) => (
       : Effect.flatMap(call(name, request, () => onRequest(request)), send);
   });
 
+/** The rejection handler of an async step on the Promise lane (made only when a step returned a Promise). */
+const rejectedStep = (name: string, request: Request) => (error: unknown): never => {
+  throw stepFailure(name, request, error);
+};
+
 const promiseLane =
   (name: string, next: Transport, perRequest: () => Steps) => (request: Request): Promise<Response> => {
     try {
@@ -213,18 +220,15 @@ const promiseLane =
         const sent = replacement instanceof Request ? replacement : request;
         const answer = next.fetch(sent);
         if (onResponse === undefined && onError === undefined) return answer;
-        const rejected = (error: unknown): never => {
-          throw stepFailure(name, sent, error);
-        };
         return answer.then(
           onResponse === undefined ? undefined : (response) => {
             let out: void | Response | Promise<void | Response>;
             try {
               out = settle(onResponse(response, sent));
             } catch (error) {
-              return rejected(error);
+              throw stepFailure(name, sent, error);
             }
-            return isPromise(out) ? out.then((o) => o ?? response, rejected) : out ?? response;
+            return isPromise(out) ? out.then((o) => o ?? response, rejectedStep(name, sent)) : out ?? response;
           },
           onError === undefined ? undefined : (error) => {
             if (!isTransportError(error)) throw error;
@@ -232,13 +236,13 @@ const promiseLane =
             try {
               out = settle(onError(error, sent));
             } catch (thrown) {
-              return rejected(thrown);
+              throw stepFailure(name, sent, thrown);
             }
             const recover = (o: void | Response) => {
               if (o) return o;
               throw error;
             };
-            return isPromise(out) ? out.then(recover, rejected) : recover(out);
+            return isPromise(out) ? out.then(recover, rejectedStep(name, sent)) : recover(out);
           },
         );
       };
@@ -249,9 +253,7 @@ const promiseLane =
       } catch (error) {
         throw stepFailure(name, request, error);
       }
-      return isPromise(replacement)
-        ? replacement.then(send, (error) => Promise.reject(stepFailure(name, request, error)))
-        : send(replacement);
+      return isPromise(replacement) ? replacement.then(send, rejectedStep(name, request)) : send(replacement);
     } catch (error) {
       return Promise.reject(error);
     }

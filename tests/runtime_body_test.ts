@@ -1,7 +1,8 @@
 /**
- * What each runtime lets Switchyard see of a Request's body (core/runtime.ts
- * `requestBodySource`): the client's redirect replay plan and Deno's retry
- * plan rely on it, so a runtime release that changes it fails here first.
+ * What each runtime lets Switchyard see and rely on (core/runtime.ts): a
+ * Request's body source (the client's redirect replay plan and Deno's retry
+ * plan), a new Response's URL slot, and the Headers' refusal messages (plugin
+ * steps), so a runtime release that changes one fails here first.
  */
 import assert from "node:assert/strict";
 import { headerRefusal, requestBodySource, setResponseUrl } from "../core/runtime.ts";
