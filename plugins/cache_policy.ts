@@ -125,8 +125,10 @@ export const freshnessOf = (
 export const refusalToStore = (status: number, headers: Headers, freshness: Freshness): string | undefined => {
   if (status < 200 || status === 206 || status === 304) return "status";
   const cc = parseCacheControl(headers.get("cache-control"));
-  if (cc["must-understand"] !== undefined && !UNDERSTOOD.has(status)) return "must-understand";
-  if (cc["no-store"] !== undefined) return "no-store";
+  const mustUnderstand = cc["must-understand"] !== undefined;
+  if (mustUnderstand && !UNDERSTOOD.has(status)) return "must-understand";
+  // RFC 9111 §5.2.2.3: `no-store` is there for caches that do not know the status; this one does.
+  if (cc["no-store"] !== undefined && !mustUnderstand) return "no-store";
   if (varyNames(headers) === "*") return "vary-star";
   // Never fresh and nothing to validate it with: storing it could never answer a request.
   const usable = freshness.lifetime > 0 || freshness.etag !== null || freshness.lastModified !== null ||

@@ -184,6 +184,37 @@ timedLanes("cache: no-store (response or request) stores nothing; no-cache and P
     },
   ));
 
+timedLanes("cache: must-understand stores what it understands despite no-store, and nothing else", (t) =>
+  withOrigin(
+    t,
+    () => ({
+      "/known": (_, n) =>
+        new Response(`k${n}`, { headers: { "cache-control": "must-understand, no-store, max-age=60" } }),
+      "/teapot": (_, n) =>
+        new Response(`t${n}`, { status: 418, headers: { "cache-control": "must-understand, max-age=60" } }),
+      "/plain": (_, n) => new Response(`p${n}`, { headers: { "cache-control": "no-store, max-age=60" } }),
+    }),
+    async (o, client, c) => {
+      // RFC 9111 §5.2.2.3: a cache that understands a 200 ignores the no-store sent for those that do not.
+      assert.deepEqual(await summary(await t.call(client, `${o.url}/known`)), [
+        200,
+        "k1",
+        "switchyard; fwd=uri-miss; fwd-status=200; stored",
+      ]);
+      assert.equal(await (await t.call(client, `${o.url}/known`)).text(), "k1", "a hit");
+      const teapot = await summary(await t.call(client, `${o.url}/teapot`));
+      assert.deepEqual(teapot, [418, "t1", "switchyard; fwd=uri-miss; fwd-status=418; detail=must-understand"]);
+      assert.equal(
+        await (await t.call(client, `${o.url}/teapot`)).text(),
+        "t2",
+        "a status it does not know: not stored",
+      );
+      await (await t.call(client, `${o.url}/plain`)).text();
+      assert.equal(await (await t.call(client, `${o.url}/plain`)).text(), "p2", "no-store alone still wins");
+      assert.equal(c.entries, 1);
+    },
+  ));
+
 timedLanes("cache: only-if-cached answers from the cache or with a 504, never from the network", (t) =>
   withOrigin(
     t,
